@@ -1,0 +1,3 @@
+//! The `wave` binary.
+
+fn main() {}

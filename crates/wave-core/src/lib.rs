@@ -1,0 +1,16 @@
+//! Pure domain model of Wave, compatible with upstream Wave v0.9.1.
+//!
+//! This crate reads a user's Wave repository the way upstream does — `wave.config.json`, the
+//! wave markdown files, role prompts — and holds the pure decisions made over them: marker
+//! extraction and grammar, gate evaluation, ids and the on-disk state layout. It does no process
+//! spawning, no sleeping and no Docker; the only IO is reading the repository's input files in
+//! the loaders (`config::load`, the wave-file discovery), which take their root as a parameter.
+
+pub mod config;
+pub mod contract;
+pub mod gates;
+pub mod ids;
+pub mod markers;
+pub mod paths;
+pub mod validate;
+pub mod wave;
