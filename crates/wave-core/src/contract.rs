@@ -165,6 +165,44 @@ pub struct ExitContract {
     pub doc_impact: DocImpact,
 }
 
+/// How a cont-EVAL target chooses its benchmarks (`selection=` of `## Eval targets`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvalSelection {
+    /// The cont-EVAL agent picks benchmarks from `benchmark-family`.
+    Delegated,
+    /// The wave names the benchmarks.
+    Pinned,
+}
+
+/// One entry of a wave's `## Eval targets` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvalTarget {
+    /// Target id (lower case).
+    pub id: String,
+    /// How benchmarks are chosen.
+    pub selection: EvalSelection,
+    /// Benchmark family; required when `selection` is delegated.
+    pub benchmark_family: Option<String>,
+    /// Pinned benchmark ids; required (non-empty) when `selection` is pinned.
+    pub benchmarks: Vec<String>,
+    /// What the target measures.
+    pub objective: String,
+    /// The pass threshold, as written.
+    pub threshold: String,
+}
+
+/// One entry of a wave's `## Component promotions`: component id and the level it reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentPromotion {
+    /// Component id (`[a-z0-9][a-z0-9._-]*`).
+    pub component: String,
+    /// Target maturity level for this wave.
+    pub target_level: Maturity,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
