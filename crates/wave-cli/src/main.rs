@@ -1,3 +1,10 @@
 //! The `wave` binary.
 
-fn main() {}
+mod cli;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    println!("{cli:?}");
+}

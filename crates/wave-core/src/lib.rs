@@ -12,5 +12,6 @@ pub mod gates;
 pub mod ids;
 pub mod markers;
 pub mod paths;
+pub mod prompt;
 pub mod validate;
 pub mod wave;

@@ -1,0 +1,167 @@
+//! Stage one of argument handling: the clap model of every subcommand and flag.
+//!
+//! Nothing here touches the filesystem. Each command module turns its `…Args` into a validated
+//! invocation (ids parsed, paths resolved, cross-flag rules checked) before doing any work, so a
+//! bad flag never leaves partial state behind.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Rust runtime for Wave: runs waves of coding agents over a repository.
+#[derive(Debug, Parser)]
+#[command(name = "wave", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Repository root (default: $WAVE_REPO_ROOT, else the current directory).
+    #[arg(long, global = true, env = "WAVE_REPO_ROOT", value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
+
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every `wave` subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold a starter Wave workspace (config, role prompts, one runnable wave).
+    Init(InitArgs),
+    /// Check the config, waves, role prompts and executor commands; exit 1 on problems.
+    Doctor(DoctorArgs),
+    /// Launch waves of a lane (`--dry-run` writes prompts and executor previews only).
+    Launch(Box<LaunchArgs>),
+}
+
+/// `wave init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite starter files that already exist (otherwise init refuses to touch them).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wave doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Project id (explicit-project repositories; default: the config's defaultProject).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Lane to check (default: the config's defaultLane).
+    #[arg(long)]
+    pub lane: Option<String>,
+}
+
+/// Where upstream would open agent terminals; accepted for compatibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TerminalSurface {
+    /// VS Code terminal registry (upstream default; a no-op here).
+    Vscode,
+    /// tmux sessions (a no-op here).
+    Tmux,
+    /// No terminal surface (only with `--dry-run`, as upstream).
+    None,
+}
+
+/// `wave launch`: upstream v0.9.1's launcher flags, with its defaults.
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    /// Project id (explicit-project repositories).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Lane to launch.
+    #[arg(long, default_value = "main")]
+    pub lane: String,
+    /// First wave of the range.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub start_wave: u32,
+    /// Last wave of the range (default: the lane's last wave).
+    #[arg(long, value_name = "N")]
+    pub end_wave: Option<u32>,
+    /// Start at the lowest wave not yet completed in run-state.json.
+    #[arg(long)]
+    pub auto_next: bool,
+    /// Keep a persisted relaunch plan instead of discarding it.
+    #[arg(long)]
+    pub resume_control_state: bool,
+    /// Reconcile run-state.json from status files, print the result and exit.
+    #[arg(long)]
+    pub reconcile_status: bool,
+    /// Run-state file (default: <state>/run-state.json).
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+    /// Per-agent timeout in minutes (an agent's budget.minutes can lower it).
+    #[arg(long, default_value_t = 240, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub timeout_minutes: u32,
+    /// Retries per wave (attempts = retries + 1).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub max_retries_per_wave: u32,
+    /// In-process retries of an agent that hit a provider rate limit.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub agent_rate_limit_retries: u32,
+    /// Base delay of the rate-limit back-off, in seconds.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), value_name = "S")]
+    pub agent_rate_limit_base_delay_seconds: u32,
+    /// Maximum delay of the rate-limit back-off, in seconds (must be >= the base).
+    #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..), value_name = "S")]
+    pub agent_rate_limit_max_delay_seconds: u32,
+    /// Pause after each agent launch of a fan-out, in milliseconds.
+    #[arg(long, default_value_t = 1200, value_name = "MS")]
+    pub agent_launch_stagger_ms: u64,
+    /// Default executor for agents that do not choose one (codex, claude, opencode, local).
+    #[arg(long, value_name = "ID")]
+    pub executor: Option<String>,
+    /// Codex sandbox mode when neither the agent nor its profile sets one.
+    #[arg(long, value_name = "MODE")]
+    pub codex_sandbox: Option<String>,
+    /// Where to write waves.manifest.json (default: <state>/waves.manifest.json).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_out: Option<PathBuf>,
+    /// Parse and validate, write prompts and executor previews; start no process.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Terminal surface (accepted for compatibility; `none` only with --dry-run).
+    #[arg(long, value_enum)]
+    pub terminal_surface: Option<TerminalSurface>,
+    /// Accepted for compatibility (no dashboards are opened).
+    #[arg(long)]
+    pub no_dashboard: bool,
+    /// Accepted for compatibility.
+    #[arg(long, overrides_with = "keep_sessions")]
+    pub cleanup_sessions: bool,
+    /// Accepted for compatibility.
+    #[arg(long, overrides_with = "cleanup_sessions")]
+    pub keep_sessions: bool,
+    /// Accepted for compatibility.
+    #[arg(long)]
+    pub keep_terminals: bool,
+    /// Orchestrator id recorded in status files (default: <lane>-orch-<pid>).
+    #[arg(long, value_name = "ID")]
+    pub orchestrator_id: Option<String>,
+    /// Cross-lane orchestrator board path.
+    #[arg(long, value_name = "PATH")]
+    pub orchestrator_board: Option<PathBuf>,
+    /// Do not write the cross-lane orchestrator board.
+    #[arg(long, conflicts_with = "orchestrator_board")]
+    pub no_orchestrator_board: bool,
+    /// Free-text note recorded with the launch.
+    #[arg(long, value_name = "TEXT")]
+    pub coordination_note: Option<String>,
+    /// Accepted for compatibility (no resident orchestrator agent is started).
+    #[arg(long)]
+    pub resident_orchestrator: bool,
+    /// Accepted for compatibility (no telemetry is ever sent).
+    #[arg(long)]
+    pub no_telemetry: bool,
+    /// Accepted for compatibility (Context7 docs are never fetched).
+    #[arg(long)]
+    pub no_context7: bool,
+    /// Ad-hoc run id (state under the ad-hoc run tree).
+    #[arg(long, hide = true, value_name = "ID")]
+    pub adhoc_run: Option<String>,
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: they drive the built `wave` binary as a user would.
+//!
+//! One test binary with a module per area (ripgrep/uv style). Docker tests talk to the real
+//! engine; with `WAVE_REQUIRE_DOCKER=1` (set by `.ci/run`) a missing engine is a failure, never
+//! a silent skip.
+
+mod support;
+
+mod docker_image;
