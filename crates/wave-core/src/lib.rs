@@ -13,5 +13,6 @@ pub mod ids;
 pub mod markers;
 pub mod paths;
 pub mod prompt;
+pub mod timefmt;
 pub mod validate;
 pub mod wave;
