@@ -35,6 +35,9 @@ mod tests {
     fn known_instants() {
         assert_eq!(iso8601_millis(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(iso8601_millis(1_795_469_121_722), "2026-11-23T21:25:21.722Z");
+        assert_eq!(
+            iso8601_millis(1_795_469_121_722),
+            "2026-11-23T21:25:21.722Z"
+        );
     }
 }
