@@ -1,0 +1,1 @@
+//! Property tests: extraction and summary building never panic.

@@ -1,0 +1,1 @@
+//! Unit tests for marker extraction, grammar and summaries.
