@@ -1,0 +1,48 @@
+//! One module per subcommand; [`run`] dispatches.
+//!
+//! Each command validates its arguments into an invocation before any side effect, then calls
+//! the engine and renders the result (human text, or JSON with `--json`).
+
+mod doctor;
+mod init;
+mod launch;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Code;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Code> {
+    match cli.command {
+        Command::Init(args) => init::run(repo_root(cli.repo_root, true)?, &args),
+        Command::Doctor(args) => doctor::run(repo_root(cli.repo_root, false)?, &args),
+        Command::Launch(args) => launch::run(repo_root(cli.repo_root, false)?, &args),
+    }
+}
+
+/// The absolute repository root: `--repo-root`, else `$WAVE_REPO_ROOT` (both via clap), else
+/// the current directory. With `create`, a missing directory is created (`wave init`).
+fn repo_root(flag: Option<PathBuf>, create: bool) -> anyhow::Result<PathBuf> {
+    let cwd = std::env::current_dir().context("read the current directory")?;
+    let root = match flag {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => cwd.join(p),
+        None => cwd,
+    };
+    if create && !root.exists() {
+        std::fs::create_dir_all(&root).with_context(|| format!("--repo-root: create {}", root.display()))?;
+    }
+    if !root.is_dir() {
+        anyhow::bail!("--repo-root: {} is not a directory", root.display());
+    }
+    Ok(root)
+}
+
+/// Prints a value as pretty JSON on stdout.
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Exit codes of the `wave` binary and how errors map to them.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | failure: bad input, failed checks, a failed wave |
+//! | 2 | usage error (clap) |
+//! | 32 | another live launcher holds the lane lock |
+//! | 42 | the wave failed only on cont-QA (launcher) |
+//! | 43 | recovery queued (launcher) |
+
+/// Process exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Code {
+    /// Success.
+    Ok = 0,
+    /// Generic failure.
+    Failure = 1,
+}
+
+impl Code {
+    /// The exit code an error maps to.
+    pub fn from_error(_err: &anyhow::Error) -> Code {
+        Code::Failure
+    }
+}
+
+/// Renders an error chain on one line: `outer: inner: root`, without repeating a cause that
+/// the outer message already ends with.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out.replace('\n', " ")
+}
