@@ -18,13 +18,15 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use dashboard::{parse_dashboard_signals, DashboardSignals, DeploySignal, DeployState, InfraSignal};
+pub use dashboard::{
+    parse_dashboard_signals, DashboardSignals, DeploySignal, DeployState, InfraSignal,
+};
 pub use extract::{collect_candidates, Candidate, LOG_WINDOW};
 pub use grammar::{
     parse_marker, ComponentMarker, DesignMarker, DesignState, DocClosureMarker, DocClosureState,
     DocDeltaMarker, EvalMarker, EvalState, GapKind, GapMarker, GateMarker, GateValue,
-    IntegrationMarker, IntegrationState, Marker, MarkerKind, MetState, ProofMarker,
-    SecurityMarker, SecurityState, Verdict, VerdictMarker,
+    IntegrationMarker, IntegrationState, Marker, MarkerKind, MetState, ProofMarker, SecurityMarker,
+    SecurityState, Verdict, VerdictMarker,
 };
 pub use summary::{
     build_summary, detect_termination, parse_signals, AgentSummary, DeliverableState,

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::grammar::keyword_enum;
-use super::text::{js_trim, skip_ws, skip_ws1, split_js_lines, strip_prefix_ci, take_run, tail_utf16};
+use super::text::{
+    js_trim, skip_ws, skip_ws1, split_js_lines, strip_prefix_ci, tail_utf16, take_run,
+};
 
 /// Characters of log tail read for dashboard signals (UTF-16 code units).
 pub const DASHBOARD_WINDOW: usize = 30_000;

@@ -144,7 +144,9 @@ fn wave_tag(line: &str) -> Option<(&str, &str)> {
     let mut chars = rest.chars();
     match chars.next() {
         None => Some((tag, "")),
-        Some(c) if c == ']' || c == '=' || super::text::is_js_space(c) => Some((tag, chars.as_str())),
+        Some(c) if c == ']' || c == '=' || super::text::is_js_space(c) => {
+            Some((tag, chars.as_str()))
+        }
         Some(_) => None,
     }
 }

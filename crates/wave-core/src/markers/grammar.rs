@@ -618,9 +618,7 @@ fn optional_token<'a, R>(
     next: &dyn Fn(&'a str) -> Option<R>,
 ) -> Option<(Option<&'a str>, R)> {
     if let Some(value) = skip_ws1(text).and_then(|t| strip_prefix_ci(t, key)) {
-        let end = value
-            .find(super::text::is_js_space)
-            .unwrap_or(value.len());
+        let end = value.find(super::text::is_js_space).unwrap_or(value.len());
         if end > 0 {
             if let Some(result) = next(&value[end..]) {
                 return Some((Some(&value[..end]), result));

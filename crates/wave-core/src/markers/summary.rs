@@ -438,7 +438,8 @@ pub fn detect_termination(
 pub fn build_summary(log: &str, report: Option<&str>, context: SummaryContext) -> AgentSummary {
     let window = tail_utf16(log, LOG_WINDOW);
     let signals = parse_signals(&window);
-    let report_verdict = report.and_then(|text| parse_report_verdict(&tail_utf16(text, LOG_WINDOW)));
+    let report_verdict =
+        report.and_then(|text| parse_report_verdict(&tail_utf16(text, LOG_WINDOW)));
     let termination = detect_termination(
         &window,
         context.codex_executor,

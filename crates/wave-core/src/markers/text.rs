@@ -11,20 +11,14 @@ use std::borrow::Cow;
 pub(crate) fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{b}'
-            | '\u{c}'
-            | '\r'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -161,10 +155,16 @@ mod tests {
         assert_eq!(skip_ws1("  a"), Some("a"));
         assert_eq!(skip_ws1("a"), None);
         assert_eq!(take_digits("0123x"), Some((123, "x")));
-        assert_eq!(take_digits("99999999999999999999999").map(|v| v.0), Some(u64::MAX));
+        assert_eq!(
+            take_digits("99999999999999999999999").map(|v| v.0),
+            Some(u64::MAX)
+        );
         assert_eq!(strip_prefix_ci("DeTail=x", "detail="), Some("x"));
         assert_eq!(strip_prefix_ci("dé", "de"), None);
         assert_eq!(find_all_ci("aDETAIL=detail=", "detail="), vec![1, 8]);
-        assert_eq!(split_lines("a\r\nb\rc\n").collect::<Vec<_>>(), vec!["a", "b\rc", ""]);
+        assert_eq!(
+            split_lines("a\r\nb\rc\n").collect::<Vec<_>>(),
+            vec!["a", "b\rc", ""]
+        );
     }
 }

@@ -102,4 +102,3 @@ pub fn resolve_verdict(
 ) -> Option<VerdictRecord> {
     report.or(log)
 }
-
