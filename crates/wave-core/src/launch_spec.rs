@@ -156,7 +156,12 @@ fn spec(id: ExecutorId, command: String, retries: bool, lines: Vec<String>) -> L
         env: BTreeMap::new(),
         use_rate_limit_retries: retries,
         invocation_lines: lines,
-        limits: Limits { attempt_timeout_minutes: None, known_turn_limit: None, turn_limit_source: None, notes: vec![] },
+        limits: Limits {
+            attempt_timeout_minutes: None,
+            known_turn_limit: None,
+            turn_limit_source: None,
+            notes: vec![],
+        },
         overlays: vec![],
     }
 }
@@ -176,13 +181,22 @@ fn codex(input: &SpecInput<'_>) -> LaunchSpec {
     repeated(&mut t, "-c", &c.config);
     switch(&mut t, "--search", c.search);
     repeated(&mut t, "--image", &c.images);
-    repeated(&mut t, "--add-dir", &union(&[&c.add_dirs, &input.skills.codex_add_dirs]));
+    repeated(
+        &mut t,
+        "--add-dir",
+        &union(&[&c.add_dirs, &input.skills.codex_add_dirs]),
+    );
     switch(&mut t, "--json", c.json);
     switch(&mut t, "--ephemeral", c.ephemeral);
     t.push("-".into());
     t.push(format!("< {}", shell_quote(input.prompt_path)));
     t.push(format!("2>&1 | tee -a {}", shell_quote(input.log_path)));
-    spec(ExecutorId::Codex, c.command.clone(), true, vec![t.join(" ")])
+    spec(
+        ExecutorId::Codex,
+        c.command.clone(),
+        true,
+        vec![t.join(" ")],
+    )
 }
 
 /// The harness system prompt given to Claude and OpenCode (this project's wording).
@@ -202,7 +216,11 @@ fn harness_prompt(input: &SpecInput<'_>, runtime: &str) -> String {
 fn task_prompt_lines(input: &SpecInput<'_>, tokens: Vec<String>) -> Vec<String> {
     vec![
         format!("task_prompt=$(cat {})", shell_quote(input.prompt_path)),
-        format!("{} \"$task_prompt\" 2>&1 | tee -a {}", tokens.join(" "), shell_quote(input.log_path)),
+        format!(
+            "{} \"$task_prompt\" 2>&1 | tee -a {}",
+            tokens.join(" "),
+            shell_quote(input.log_path)
+        ),
     ]
 }
 
@@ -217,12 +235,18 @@ fn claude(input: &SpecInput<'_>) -> LaunchSpec {
         system.push_str(skill_text);
     }
     system.push('\n');
-    overlays.push(Overlay { file_name: "claude-system-prompt.txt", contents: system });
+    overlays.push(Overlay {
+        file_name: "claude-system-prompt.txt",
+        contents: system,
+    });
     let system_path = format!("{}/claude-system-prompt.txt", input.overlay_dir);
 
-    let has_inline = c.settings_json.is_some() || c.hooks_json.is_some() || !c.allowed_http_hook_urls.is_empty();
+    let has_inline =
+        c.settings_json.is_some() || c.hooks_json.is_some() || !c.allowed_http_hook_urls.is_empty();
     let settings_path = if has_inline {
-        let mut layers = vec![Value::Object(input.claude_base_settings.clone().unwrap_or_default())];
+        // The base is the `claude.settings` file, read by the caller; ignored when none is set.
+        let base = c.settings.as_ref().and(input.claude_base_settings.clone());
+        let mut layers = vec![Value::Object(base.unwrap_or_default())];
         if let Some(s) = &c.settings_json {
             layers.push(Value::Object(s.clone()));
         }
@@ -242,14 +266,30 @@ fn claude(input: &SpecInput<'_>) -> LaunchSpec {
         c.settings.clone()
     };
 
-    let mut t = vec![c.command.clone(), "-p".into(), "--no-session-persistence".into()];
+    let mut t = vec![
+        c.command.clone(),
+        "-p".into(),
+        "--no-session-persistence".into(),
+    ];
     flag(&mut t, "--output-format", Some(c.output_format.as_str()));
-    flag(&mut t, "--model", c.model.as_deref().or(ex.model.as_deref()));
+    flag(
+        &mut t,
+        "--model",
+        c.model.as_deref().or(ex.model.as_deref()),
+    );
     flag(&mut t, "--agent", c.agent.as_deref());
     flag(&mut t, "--permission-mode", c.permission_mode.as_deref());
-    flag(&mut t, "--permission-prompt-tool", c.permission_prompt_tool.as_deref());
+    flag(
+        &mut t,
+        "--permission-prompt-tool",
+        c.permission_prompt_tool.as_deref(),
+    );
     flag(&mut t, "--effort", c.effort.map(|e| e.as_str()));
-    flag(&mut t, "--max-turns", c.max_turns.map(|n| n.to_string()).as_deref());
+    flag(
+        &mut t,
+        "--max-turns",
+        c.max_turns.map(|n| n.to_string()).as_deref(),
+    );
     repeated(&mut t, "--mcp-config", &c.mcp_config);
     flag(&mut t, "--settings", settings_path.as_deref());
     repeated(&mut t, "--allowedTools", &c.allowed_tools);
@@ -260,7 +300,12 @@ fn claude(input: &SpecInput<'_>) -> LaunchSpec {
         ClaudePromptMode::Append => "--append-system-prompt-file".into(),
     });
     t.push(shell_quote(&system_path));
-    let mut s = spec(ExecutorId::Claude, c.command.clone(), true, task_prompt_lines(input, t));
+    let mut s = spec(
+        ExecutorId::Claude,
+        c.command.clone(),
+        true,
+        task_prompt_lines(input, t),
+    );
     s.overlays = overlays;
     s
 }
@@ -268,7 +313,9 @@ fn claude(input: &SpecInput<'_>) -> LaunchSpec {
 /// OpenCode agent name: `opencode.agent` or `wave-<id>`, lower-cased, runs of other characters
 /// than `[a-z0-9_-]` replaced by `-`, dashes collapsed and trimmed.
 pub fn opencode_agent_name(requested: Option<&str>, agent_id: &str) -> String {
-    let raw = requested.map(str::to_string).unwrap_or_else(|| format!("wave-{agent_id}"));
+    let raw = requested
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("wave-{agent_id}"));
     let mut name = String::new();
     for ch in raw.trim().to_lowercase().chars() {
         let ok = ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-';
@@ -290,10 +337,16 @@ fn opencode(input: &SpecInput<'_>) -> LaunchSpec {
     let o = &ex.opencode;
     let name = opencode_agent_name(o.agent.as_deref(), input.agent_id);
     let prompt_file = "opencode-agent-prompt.txt";
-    let mut overlays = vec![Overlay { file_name: prompt_file, contents: format!("{}\n", harness_prompt(input, "opencode")) }];
+    let mut overlays = vec![Overlay {
+        file_name: prompt_file,
+        contents: format!("{}\n", harness_prompt(input, "opencode")),
+    }];
 
     let mut prompt_agent = Map::new();
-    prompt_agent.insert("description".into(), format!("Wave agent {}: {}", input.agent_id, input.title).into());
+    prompt_agent.insert(
+        "description".into(),
+        format!("Wave agent {}: {}", input.agent_id, input.title).into(),
+    );
     prompt_agent.insert("mode".into(), "primary".into());
     prompt_agent.insert("prompt".into(), format!("{{file:./{prompt_file}}}").into());
     if let Some(model) = o.model.as_deref().or(ex.model.as_deref()) {
@@ -306,11 +359,19 @@ fn opencode(input: &SpecInput<'_>) -> LaunchSpec {
         prompt_agent.insert("permission".into(), permission.clone());
     }
     let base = o.config_json.clone().unwrap_or_default();
-    let base_agents = base.get("agent").and_then(Value::as_object).cloned().unwrap_or_default();
+    let base_agents = base
+        .get("agent")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let base_instructions: Vec<String> = base
         .get("instructions")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let mut agents = base_agents.clone();
     let merged_agent = merge_json_objects(&[
@@ -318,23 +379,50 @@ fn opencode(input: &SpecInput<'_>) -> LaunchSpec {
         Value::Object(prompt_agent),
     ]);
     agents.insert(name.clone(), Value::Object(merged_agent));
-    let schema = base.get("$schema").cloned().unwrap_or_else(|| "https://opencode.ai/config.json".into());
+    let schema = base
+        .get("$schema")
+        .cloned()
+        .unwrap_or_else(|| "https://opencode.ai/config.json".into());
     let overlay = serde_json::json!({
         "$schema": schema,
         "instructions": union(&[&base_instructions, &o.instructions, &input.skills.opencode_instructions]),
         "agent": agents,
     });
     let config = merge_json_objects(&[Value::Object(base), overlay]);
-    overlays.push(Overlay { file_name: "opencode.json", contents: pretty(&Value::Object(config)) });
+    overlays.push(Overlay {
+        file_name: "opencode.json",
+        contents: pretty(&Value::Object(config)),
+    });
 
-    let mut t = vec![o.command.clone(), "run".into(), "--agent".into(), shell_quote(&name)];
-    flag(&mut t, "--model", o.model.as_deref().or(ex.model.as_deref()));
+    let mut t = vec![
+        o.command.clone(),
+        "run".into(),
+        "--agent".into(),
+        shell_quote(&name),
+    ];
+    flag(
+        &mut t,
+        "--model",
+        o.model.as_deref().or(ex.model.as_deref()),
+    );
     flag(&mut t, "--format", Some(o.format.as_str()));
     flag(&mut t, "--attach", o.attach.as_deref());
-    repeated(&mut t, "--file", &union(&[&o.files, &input.skills.opencode_files]));
+    repeated(
+        &mut t,
+        "--file",
+        &union(&[&o.files, &input.skills.opencode_files]),
+    );
     flag(&mut t, "--title", Some(&format!("wave-{}", input.agent_id)));
-    let mut s = spec(ExecutorId::Opencode, o.command.clone(), true, task_prompt_lines(input, t));
-    s.env.insert("OPENCODE_CONFIG".into(), format!("{}/opencode.json", input.overlay_dir));
+    let mut s = spec(
+        ExecutorId::Opencode,
+        o.command.clone(),
+        true,
+        task_prompt_lines(input, t),
+    );
+    s.env.insert(
+        "OPENCODE_CONFIG".into(),
+        format!("{}/opencode.json", input.overlay_dir),
+    );
     s.overlays = overlays;
     s
 }
@@ -346,15 +434,22 @@ fn local(input: &SpecInput<'_>) -> LaunchSpec {
         shell_quote(input.prompt_path),
         shell_quote(input.log_path)
     );
-    spec(ExecutorId::Local, input.wave_binary.to_string(), false, vec![line])
+    spec(
+        ExecutorId::Local,
+        input.wave_binary.to_string(),
+        false,
+        vec![line],
+    )
 }
 
 fn limits(ex: &ResolvedExecutor) -> Limits {
-    let minutes = ex.budget.minutes;
-    let advisory = ex.budget.turns.is_some();
+    let minutes = ex.budget.and_then(|b| b.minutes);
+    let advisory = ex.budget.is_some_and(|b| b.turns.is_some());
     let advisory_note = |flag: &str| {
         if advisory {
-            vec![format!("budget.turns is advisory only; no {flag} flag was emitted.")]
+            vec![format!(
+                "budget.turns is advisory only; no {flag} flag was emitted."
+            )]
         } else {
             vec![]
         }
@@ -399,7 +494,8 @@ pub fn merge_json_objects(sources: &[Value]) -> Map<String, Value> {
         for (key, value) in obj {
             match (merged.get_mut(key), value) {
                 (Some(Value::Object(existing)), Value::Object(_)) => {
-                    let next = merge_json_objects(&[Value::Object(existing.clone()), value.clone()]);
+                    let next =
+                        merge_json_objects(&[Value::Object(existing.clone()), value.clone()]);
                     *existing = next;
                 }
                 _ => {
@@ -416,3 +512,6 @@ fn pretty(value: &Value) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod contract;
 pub mod gates;
 pub mod ids;
+pub mod launch_spec;
 pub mod markers;
 pub mod paths;
 pub mod prompt;
