@@ -1,0 +1,216 @@
+//! Loading a lane for launching: config → lane config → every wave file → per-agent plans.
+//!
+//! Owns the glue between the pure loaders of `wave-core` and the filesystem: which files are
+//! read, in which order, and how their errors are collected. [`load_lane`] stops at nothing it
+//! can survive: every wave file is parsed and validated, and every failing wave is reported in
+//! [`LoadedLane::wave_errors`] (upstream stops at the first one; `doctor` wants them all, and
+//! `launch` refuses when any exists, as upstream does).
+
+use std::path::{Path, PathBuf};
+
+use wave_core::config::{
+    self, resolve_agent_executor, CodexSandbox, Config, ConfigWarning, ExecutorId,
+    ExecutorOverrides, ExecutorRequest, LaneConfig, ResolvedExecutor,
+};
+use wave_core::validate::{self, AgentRoles, InputFiles};
+use wave_core::wave::{
+    discover_wave_files, effective_executor_settings, parse_wave, ParseOptions, WaveAgent,
+    WaveDefinition,
+};
+
+/// What to load.
+#[derive(Debug, Clone, Default)]
+pub struct LaneRequest {
+    /// Absolute repository root.
+    pub repo_root: PathBuf,
+    /// `--project` (default: the config's `defaultProject`).
+    pub project: Option<String>,
+    /// `--lane` (default: the config's `defaultLane`).
+    pub lane: Option<String>,
+    /// `--executor`.
+    pub cli_executor: Option<ExecutorId>,
+    /// `--codex-sandbox`.
+    pub cli_codex_sandbox: Option<CodexSandbox>,
+}
+
+/// One agent, ready to plan: its definition, roles and resolved executor.
+#[derive(Debug, Clone)]
+pub struct PlannedAgent {
+    /// The parsed agent.
+    pub agent: WaveAgent,
+    /// Its role classification.
+    pub roles: AgentRoles,
+    /// Its `### Executor` block, applied.
+    pub overrides: Option<ExecutorOverrides>,
+    /// Its resolved executor.
+    pub executor: ResolvedExecutor,
+}
+
+/// A parsed, validated wave with its agents' plans.
+#[derive(Debug, Clone)]
+pub struct PlannedWave {
+    /// The parsed wave.
+    pub definition: WaveDefinition,
+    /// Agent plans, in file order.
+    pub agents: Vec<PlannedAgent>,
+}
+
+/// A lane as loaded from disk.
+#[derive(Debug, Clone)]
+pub struct LoadedLane {
+    /// The config.
+    pub config: Config,
+    /// Set when a present `wave.config.json` was ignored.
+    pub config_warning: Option<ConfigWarning>,
+    /// Whether `wave.config.json` exists.
+    pub config_present: bool,
+    /// The resolved lane.
+    pub lane: LaneConfig,
+    /// Waves that parsed and validated, in numeric order.
+    pub waves: Vec<PlannedWave>,
+    /// One message per wave file that failed to parse, validate or resolve.
+    pub wave_errors: Vec<String>,
+}
+
+/// Failures that stop loading before any wave is looked at.
+#[derive(Debug, thiserror::Error)]
+pub enum LaneError {
+    /// `wave.config.json` is invalid or the project/lane cannot be resolved.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The waves directory is missing or holds no wave file.
+    #[error("{0}")]
+    Discovery(String),
+}
+
+/// Reads repository files for the pure validators.
+#[derive(Debug, Clone)]
+pub struct RepoFiles {
+    root: PathBuf,
+}
+
+impl RepoFiles {
+    /// Files under `root`.
+    pub fn new(root: &Path) -> Self {
+        RepoFiles { root: root.to_path_buf() }
+    }
+
+    /// Reads a repo-relative file as text (lossy UTF-8); `None` when it is not a file.
+    pub fn read_text(&self, rel: &Path) -> Option<String> {
+        let full = self.root.join(rel);
+        if !full.is_file() {
+            return None;
+        }
+        std::fs::read(full).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+}
+
+impl InputFiles for RepoFiles {
+    fn read(&self, repo_rel: &str) -> Option<String> {
+        self.read_text(Path::new(repo_rel))
+    }
+
+    fn exists(&self, repo_rel: &str) -> bool {
+        self.root.join(repo_rel).exists()
+    }
+}
+
+/// Loads and validates every wave of the requested lane.
+pub fn load_lane(request: &LaneRequest) -> Result<LoadedLane, LaneError> {
+    let root = &request.repo_root;
+    let config_present = root.join(config::CONFIG_FILE_NAME).is_file();
+    let loaded = config::load(root)?;
+    let dir_exists = |rel: &str| root.join(rel).is_dir();
+    let lane = loaded
+        .config
+        .resolve_lane(request.project.as_deref(), request.lane.as_deref(), &dir_exists)?;
+
+    let files = RepoFiles::new(root);
+    let read = |rel: &Path| files.read_text(rel);
+    let check = |setting: &wave_core::wave::ExecutorSetting, label: &str, file: &str| {
+        ExecutorOverrides::default()
+            .apply_setting(&setting.key, &setting.value)
+            .map_err(|e| e.message(label, file))
+    };
+    let mut options = ParseOptions::new(&read);
+    options.role_prompt_dir = &lane.roles.role_prompt_dir;
+    options.security_role_prompt_path = &lane.roles.security_role_prompt_path;
+    options.design_role_prompt_path = &lane.roles.design_role_prompt_path;
+    options.executor_check = Some(&check);
+
+    let waves_dir = root.join(&lane.waves_dir);
+    let entries = discover_wave_files(&waves_dir, root).map_err(|e| LaneError::Discovery(e.to_string()))?;
+    let mut waves = Vec::new();
+    let mut wave_errors = Vec::new();
+    for entry in entries {
+        let path = entry.path.to_string_lossy().into_owned();
+        let file = entry
+            .path
+            .strip_prefix(root)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| path.clone());
+        let Some(text) = files.read_text(Path::new(&file)) else {
+            wave_errors.push(format!("Failed to read {file}"));
+            continue;
+        };
+        let definition = match parse_wave(&text, &path, &file, &options) {
+            Ok(d) => d,
+            Err(e) => {
+                wave_errors.push(e.to_string());
+                continue;
+            }
+        };
+        match plan_wave(definition, &lane, request, &files) {
+            Ok(w) => waves.push(w),
+            Err(msg) => wave_errors.push(msg),
+        }
+    }
+    Ok(LoadedLane {
+        config: loaded.config,
+        config_warning: loaded.warning,
+        config_present,
+        lane,
+        waves,
+        wave_errors,
+    })
+}
+
+/// Validates one wave and resolves its agents.
+fn plan_wave(
+    definition: WaveDefinition,
+    lane: &LaneConfig,
+    request: &LaneRequest,
+    files: &RepoFiles,
+) -> Result<PlannedWave, String> {
+    let executor_options = validate::ExecutorOptions {
+        cli_executor: request.cli_executor,
+        cli_codex_sandbox: request.cli_codex_sandbox,
+    };
+    validate::validate_wave(&definition, lane, files, &executor_options).map_err(|e| e.to_string())?;
+    let mut agents = Vec::with_capacity(definition.agents.len());
+    for agent in &definition.agents {
+        let roles = validate::classify_agent(agent, &definition, lane);
+        let overrides = agent.executor_config.as_ref().map(|settings| {
+            let mut o = ExecutorOverrides::default();
+            for s in effective_executor_settings(settings) {
+                // Already checked by the parser hook; a failure here cannot happen.
+                let _ = o.apply_setting(&s.key, &s.value);
+            }
+            o
+        });
+        let executor = resolve_agent_executor(
+            lane,
+            &ExecutorRequest {
+                agent_id: &agent.agent_id,
+                overrides: overrides.as_ref(),
+                role: roles.runtime_role,
+                proof_centric: agent.is_proof_centric(),
+                cli_executor: request.cli_executor,
+                cli_codex_sandbox: request.cli_codex_sandbox,
+            },
+        )
+        .map_err(|e| format!("Invalid wave {} ({}): {e}", definition.wave, definition.file))?;
+        agents.push(PlannedAgent { agent: agent.clone(), roles, overrides, executor });
+    }
+    Ok(PlannedWave { definition, agents })
+}
