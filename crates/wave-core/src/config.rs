@@ -21,6 +21,7 @@ mod model;
 mod overrides;
 mod resolve;
 mod value;
+mod vocab;
 
 #[cfg(test)]
 mod tests;

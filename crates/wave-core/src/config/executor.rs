@@ -13,91 +13,13 @@ use serde_json::{Map, Value};
 
 use super::value::{
     as_object, bool_value, has, is_falsy, join, json_object, opt_positive_int, opt_string,
-    string_array, string_enum, string_or_array,
+    string_array, string_or_array,
+};
+pub use super::vocab::{
+    ClaudeEffort, ClaudeOutputFormat, ClaudePromptMode, CodexSandbox, ExecutorId, OpencodeFormat,
+    RetryPolicy,
 };
 use super::ConfigError;
-
-string_enum! {
-    /// An executor runtime (`executors.default`, profile/agent `id`, fallbacks, mix targets).
-    ExecutorId {
-        /// OpenAI Codex CLI.
-        Codex => "codex",
-        /// Claude Code CLI.
-        Claude => "claude",
-        /// OpenCode CLI.
-        Opencode => "opencode",
-        /// The built-in local executor (no LLM).
-        Local => "local",
-    }
-}
-
-string_enum! {
-    /// Codex `--sandbox` mode.
-    CodexSandbox {
-        /// `read-only`.
-        ReadOnly => "read-only",
-        /// `workspace-write`.
-        WorkspaceWrite => "workspace-write",
-        /// `danger-full-access` (the default).
-        DangerFullAccess => "danger-full-access",
-    }
-}
-
-string_enum! {
-    /// How the harness system prompt is given to Claude.
-    ClaudePromptMode {
-        /// `--append-system-prompt` (the default).
-        Append => "append",
-        /// `--system-prompt`.
-        Replace => "replace",
-    }
-}
-
-string_enum! {
-    /// Claude `--effort`.
-    ClaudeEffort {
-        /// `low`.
-        Low => "low",
-        /// `medium`.
-        Medium => "medium",
-        /// `high`.
-        High => "high",
-        /// `max`.
-        Max => "max",
-    }
-}
-
-string_enum! {
-    /// Claude `--output-format`.
-    ClaudeOutputFormat {
-        /// `text` (the default).
-        Text => "text",
-        /// `json`.
-        Json => "json",
-        /// `stream-json`.
-        StreamJson => "stream-json",
-    }
-}
-
-string_enum! {
-    /// OpenCode `--format`.
-    OpencodeFormat {
-        /// `default` (the default).
-        Default => "default",
-        /// `json`.
-        Json => "json",
-    }
-}
-
-string_enum! {
-    /// Whether a retry may switch to a fallback executor.
-    RetryPolicy {
-        /// Keep the same executor on retry.
-        Sticky => "sticky",
-        /// A retry may use a fallback executor.
-        FallbackAllowed => "fallback-allowed",
-    }
-}
 
 /// Generates a resolved settings struct and its patch (every field optional, `None` = not set).
 macro_rules! settings_pair {
