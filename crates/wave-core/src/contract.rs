@@ -224,7 +224,10 @@ mod tests {
         for level in Maturity::ALL {
             assert_eq!(Maturity::parse(level.as_str()), Some(*level));
         }
-        assert_eq!("shared-plan".parse::<DocImpact>(), Ok(DocImpact::SharedPlan));
+        assert_eq!(
+            "shared-plan".parse::<DocImpact>(),
+            Ok(DocImpact::SharedPlan)
+        );
         let err = "Live".parse::<Completion>().unwrap_err();
         assert_eq!(
             err.to_string(),
