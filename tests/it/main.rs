@@ -7,3 +7,5 @@
 mod support;
 
 mod docker_image;
+mod dry_run;
+mod init_doctor;

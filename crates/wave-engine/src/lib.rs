@@ -1,5 +1,10 @@
 //! The Wave launcher and (later) supervisor, written against the pure model of `wave-core`.
 //!
-//! Modules: [`manifest`] (the lane's `waves.manifest.json`), `scaffold` (`wave init`).
+//! Modules: [`lane`] (loading and validating a lane), [`dry_run`] (`wave launch --dry-run`),
+//! [`doctor`] (`wave doctor`), [`manifest`] (`waves.manifest.json`), [`scaffold`] (`wave init`).
 
+pub mod doctor;
+pub mod dry_run;
+pub mod lane;
 pub mod manifest;
+pub mod scaffold;
