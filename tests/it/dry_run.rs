@@ -10,7 +10,9 @@ fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -29,26 +31,61 @@ fn dry_run_writes_manifest_prompts_and_previews_only_under_dry_run() {
     let repo = TestRepo::initialised();
     let out = repo.wave(&["launch", "--dry-run"]);
     assert_success(&out, "wave launch --dry-run");
-    assert!(stdout(&out).contains("Manifest written: .tmp/main-wave-launcher/dry-run/waves.manifest.json"), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .contains("Manifest written: .tmp/main-wave-launcher/dry-run/waves.manifest.json"),
+        "{}",
+        stdout(&out)
+    );
 
     let state = repo.path(".tmp/main-wave-launcher");
     let written = files_under(&state);
-    assert!(written.iter().all(|f| f.starts_with("dry-run/")), "live state touched: {written:#?}");
+    assert!(
+        written.iter().all(|f| f.starts_with("dry-run/")),
+        "live state touched: {written:#?}"
+    );
     for slug in ["0-a1", "0-a8", "0-a9", "0-a0"] {
-        assert!(written.contains(&format!("dry-run/prompts/wave-0-{slug}.prompt.md")), "{written:#?}");
-        assert!(written.contains(&format!("dry-run/executors/wave-0/{slug}/launch-preview.json")), "{written:#?}");
+        assert!(
+            written.contains(&format!("dry-run/prompts/wave-0-{slug}.prompt.md")),
+            "{written:#?}"
+        );
+        assert!(
+            written.contains(&format!(
+                "dry-run/executors/wave-0/{slug}/launch-preview.json"
+            )),
+            "{written:#?}"
+        );
     }
 
-    let manifest: serde_json::Value = serde_json::from_str(&repo.read(&format!("{DRY}/waves.manifest.json"))).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&repo.read(&format!("{DRY}/waves.manifest.json"))).unwrap();
     assert_eq!(manifest["kind"], "wave-manifest");
     assert_eq!(manifest["source"], "docs/**/*");
-    let agents: Vec<&str> = manifest["waves"][0]["agents"].as_array().unwrap().iter().map(|a| a["agentId"].as_str().unwrap()).collect();
+    let agents: Vec<&str> = manifest["waves"][0]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agentId"].as_str().unwrap())
+        .collect();
     assert_eq!(agents, ["A1", "A8", "A9", "A0"]);
-    assert_eq!(manifest["waves"][0]["agents"][0]["ownedPaths"], serde_json::json!(["src/hello.md"]));
-    assert_eq!(manifest["waves"][0]["agents"][0]["executorResolved"]["id"], "local");
-    assert!(manifest["docs"].as_array().unwrap().iter().any(|d| d["path"] == "docs/plans/waves/wave-0.md"));
+    assert_eq!(
+        manifest["waves"][0]["agents"][0]["ownedPaths"],
+        serde_json::json!(["src/hello.md"])
+    );
+    assert_eq!(
+        manifest["waves"][0]["agents"][0]["executorResolved"]["id"],
+        "local"
+    );
+    assert!(manifest["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["path"] == "docs/plans/waves/wave-0.md"));
 
-    let preview: serde_json::Value = serde_json::from_str(&repo.read(&format!("{DRY}/executors/wave-0/0-a1/launch-preview.json"))).unwrap();
+    let preview: serde_json::Value = serde_json::from_str(
+        &repo.read(&format!("{DRY}/executors/wave-0/0-a1/launch-preview.json")),
+    )
+    .unwrap();
     assert_eq!(preview["executorId"], "local");
     assert_eq!(preview["useRateLimitRetries"], false);
     let line = preview["invocationLines"][0].as_str().unwrap();
@@ -58,49 +95,100 @@ fn dry_run_writes_manifest_prompts_and_previews_only_under_dry_run() {
     )), "{line}");
 
     let prompt = repo.read(&format!("{DRY}/prompts/wave-0-0-a1.prompt.md"));
-    assert!(prompt.contains("You are the Wave executor running Wave 0 / Agent A1: Starter implementation."));
+    assert!(prompt
+        .contains("You are the Wave executor running Wave 0 / Agent A1: Starter implementation."));
     assert!(prompt.contains("Exit contract for this run:\n- completion: contract"));
     assert!(prompt.contains("Deliverables required for this agent:\n- src/hello.md"));
     let qa = repo.read(&format!("{DRY}/prompts/wave-0-0-a0.prompt.md"));
     assert!(qa.contains("[wave-gate] architecture=<pass|concerns|blocked>"));
-    assert!(qa.contains("You are the wave's cont-QA closure agent."), "role prompt composed in");
+    assert!(
+        qa.contains("You are the wave's cont-QA closure agent."),
+        "role prompt composed in"
+    );
 }
 
 #[test]
 fn manifest_out_and_range() {
     let repo = TestRepo::initialised();
-    let out = repo.wave(&["launch", "--dry-run", "--manifest-out", "out/m.json", "--start-wave", "0", "--end-wave", "0"]);
+    let out = repo.wave(&[
+        "launch",
+        "--dry-run",
+        "--manifest-out",
+        "out/m.json",
+        "--start-wave",
+        "0",
+        "--end-wave",
+        "0",
+    ]);
     assert_success(&out, "dry run with --manifest-out");
     assert!(repo.path("out/m.json").is_file());
     assert!(!repo.path(&format!("{DRY}/waves.manifest.json")).exists());
 
     let out = repo.wave(&["launch", "--dry-run", "--start-wave", "5"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr(&out).trim(), "wave: error: No waves available for range start=5, end=last");
+    assert_eq!(
+        stderr(&out).trim(),
+        "wave: error: No waves available for range start=5, end=last"
+    );
 }
 
 #[test]
 fn bad_flags_are_one_line_errors_that_write_nothing() {
     let repo = TestRepo::initialised();
     let cases: &[(&[&str], &str)] = &[
-        (&["launch", "--dry-run", "--executor", "gpt"], "--executor: expected one of codex, claude, opencode, local, got \"gpt\""),
-        (&["launch", "--dry-run", "--codex-sandbox", "open"], "--codex-sandbox: expected one of"),
-        (&["launch", "--dry-run", "--start-wave", "3", "--end-wave", "1"], "--end-wave must be >= --start-wave"),
-        (&["launch", "--terminal-surface", "none"], "--terminal-surface none is only supported with --dry-run"),
         (
-            &["launch", "--dry-run", "--agent-rate-limit-base-delay-seconds", "30", "--agent-rate-limit-max-delay-seconds", "10"],
+            &["launch", "--dry-run", "--executor", "gpt"],
+            "--executor: expected one of codex, claude, opencode, local, got \"gpt\"",
+        ),
+        (
+            &["launch", "--dry-run", "--codex-sandbox", "open"],
+            "--codex-sandbox: expected one of",
+        ),
+        (
+            &[
+                "launch",
+                "--dry-run",
+                "--start-wave",
+                "3",
+                "--end-wave",
+                "1",
+            ],
+            "--end-wave must be >= --start-wave",
+        ),
+        (
+            &["launch", "--terminal-surface", "none"],
+            "--terminal-surface none is only supported with --dry-run",
+        ),
+        (
+            &[
+                "launch",
+                "--dry-run",
+                "--agent-rate-limit-base-delay-seconds",
+                "30",
+                "--agent-rate-limit-max-delay-seconds",
+                "10",
+            ],
             "--agent-rate-limit-max-delay-seconds must be >= --agent-rate-limit-base-delay-seconds",
         ),
-        (&["launch", "--dry-run", "--project", "nope"], "Unknown project: nope"),
+        (
+            &["launch", "--dry-run", "--project", "nope"],
+            "Unknown project: nope",
+        ),
     ];
     for (args, expected) in cases {
         let out = repo.wave(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = stderr(&out);
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("wave: error: ") && err.contains(expected), "{args:?}: {err}");
+        assert!(
+            err.starts_with("wave: error: ") && err.contains(expected),
+            "{args:?}: {err}"
+        );
     }
-    assert!(!repo.path(".tmp").exists(), "rejected input left state behind");
+    assert!(
+        !repo.path(".tmp").exists(),
+        "rejected input left state behind"
+    );
 
     let unknown = repo.wave(&["launch", "--frobnicate"]);
     assert_eq!(unknown.status.code(), Some(2), "usage errors exit 2");
@@ -109,11 +197,18 @@ fn bad_flags_are_one_line_errors_that_write_nothing() {
 #[test]
 fn an_invalid_wave_aborts_before_anything_is_written() {
     let repo = TestRepo::initialised();
-    let wave = repo.read("docs/plans/waves/wave-0.md").replacen("- id: local", "- id: local\n- codex.foo: 1", 1);
+    let wave = repo.read("docs/plans/waves/wave-0.md").replacen(
+        "- id: local",
+        "- id: local\n- codex.foo: 1",
+        1,
+    );
     repo.write("docs/plans/waves/wave-0.md", &wave);
     let out = repo.wave(&["launch", "--dry-run"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("Unsupported Executor setting \"codex.foo\" in agent A1"), "{err}");
+    assert!(
+        err.contains("Unsupported Executor setting \"codex.foo\" in agent A1"),
+        "{err}"
+    );
     assert!(!repo.path(".tmp").exists());
 }

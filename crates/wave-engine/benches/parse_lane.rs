@@ -48,7 +48,11 @@ fn build_repo(root: &Path) -> usize {
             "requireContext7DeclarationsFromWave":null,"requireExitContractsFromWave":0}}"#,
     );
     for role in ["cont-qa", "integration", "documentation"] {
-        write(root, &format!("docs/agents/wave-{role}-role.md"), "# Role\n\n## Standing prompt\n\n```text\nStanding prompt.\n```\n");
+        write(
+            root,
+            &format!("docs/agents/wave-{role}-role.md"),
+            "# Role\n\n## Standing prompt\n\n```text\nStanding prompt.\n```\n",
+        );
     }
     let mut bytes = 0;
     for w in 0..WAVES {
@@ -64,7 +68,9 @@ fn build_repo(root: &Path) -> usize {
 }
 
 fn max_rss_kib() -> i64 {
-    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).map(|u| u.max_rss()).unwrap_or(-1)
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+        .map(|u| u.max_rss())
+        .unwrap_or(-1)
 }
 
 fn stats(mut samples: Vec<Duration>) -> String {
@@ -93,25 +99,43 @@ fn main() {
         let start = Instant::now();
         let mut total = 0;
         for w in 0..WAVES {
-            total += std::fs::read(dir.path().join(format!("docs/plans/waves/wave-{w}.md"))).unwrap().len();
+            total += std::fs::read(dir.path().join(format!("docs/plans/waves/wave-{w}.md")))
+                .unwrap()
+                .len();
         }
         assert_eq!(total, bytes);
         floor.push(start.elapsed());
     }
 
-    let request = LaneRequest { repo_root: dir.path().to_path_buf(), ..LaneRequest::default() };
+    let request = LaneRequest {
+        repo_root: dir.path().to_path_buf(),
+        ..LaneRequest::default()
+    };
     let mut samples = Vec::new();
     for _ in 0..runs {
         let start = Instant::now();
         let lane = load_lane(&request).expect("load lane");
         samples.push(start.elapsed());
-        assert!(lane.wave_errors.is_empty(), "{:?}", lane.wave_errors.first());
+        assert!(
+            lane.wave_errors.is_empty(),
+            "{:?}",
+            lane.wave_errors.first()
+        );
         assert_eq!(lane.waves.len(), WAVES);
-        assert_eq!(lane.waves.iter().map(|w| w.agents.len()).sum::<usize>(), WAVES * (AGENTS + 3));
+        assert_eq!(
+            lane.waves.iter().map(|w| w.agents.len()).sum::<usize>(),
+            WAVES * (AGENTS + 3)
+        );
     }
     let rss_after = max_rss_kib();
-    println!("lane: {WAVES} waves x {AGENTS} agents (+3 closure agents each), {} KiB of markdown", bytes / 1024);
+    println!(
+        "lane: {WAVES} waves x {AGENTS} agents (+3 closure agents each), {} KiB of markdown",
+        bytes / 1024
+    );
     println!("floor (read the wave files):        {}", stats(floor));
     println!("load_lane (parse + validate + plan): {}", stats(samples));
-    println!("peak RSS: {} KiB before loading, {} KiB after", rss_before, rss_after);
+    println!(
+        "peak RSS: {} KiB before loading, {} KiB after",
+        rss_before, rss_after
+    );
 }

@@ -34,19 +34,30 @@ pub struct DoctorReport {
 pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> DoctorReport {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let request = LaneRequest { repo_root: repo_root.to_path_buf(), project, lane, ..LaneRequest::default() };
+    let request = LaneRequest {
+        repo_root: repo_root.to_path_buf(),
+        project,
+        lane,
+        ..LaneRequest::default()
+    };
     match load_lane(&request) {
         Err(e) => errors.push(e.to_string()),
         Ok(loaded) => {
             if !loaded.config_present {
-                warnings.push("Missing wave.config.json; using upstream's default configuration.".into());
+                warnings.push(
+                    "Missing wave.config.json; using upstream's default configuration.".into(),
+                );
             }
             if let Some(w) = &loaded.config_warning {
                 warnings.push(w.to_string());
             }
             errors.extend(loaded.wave_errors.iter().cloned());
             let roles = &loaded.lane.roles;
-            for path in [&roles.cont_qa_role_prompt_path, &roles.integration_role_prompt_path, &roles.documentation_role_prompt_path] {
+            for path in [
+                &roles.cont_qa_role_prompt_path,
+                &roles.integration_role_prompt_path,
+                &roles.documentation_role_prompt_path,
+            ] {
                 if !repo_root.join(path).is_file() {
                     errors.push(format!("Missing required Wave file: {path}"));
                 }
@@ -90,7 +101,11 @@ pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> D
 fn command_available(command: &str, repo_root: &Path) -> bool {
     if command.contains('/') {
         let path = Path::new(command);
-        let full = if path.is_absolute() { path.to_path_buf() } else { repo_root.join(path) };
+        let full = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            repo_root.join(path)
+        };
         return full.is_file();
     }
     which::which(command).is_ok()
@@ -98,10 +113,15 @@ fn command_available(command: &str, repo_root: &Path) -> bool {
 
 fn gitignore_warnings(repo_root: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(repo_root.join(".gitignore")).unwrap_or_default();
-    let ignored = |dir: &str| text.lines().any(|l| l.trim().trim_start_matches('/').trim_end_matches('/') == dir);
+    let ignored = |dir: &str| {
+        text.lines()
+            .any(|l| l.trim().trim_start_matches('/').trim_end_matches('/') == dir)
+    };
     [".tmp", ".wave"]
         .iter()
         .filter(|d| !ignored(d))
-        .map(|d| format!(".gitignore does not ignore {d}/ (runtime state); run `wave init` or add it"))
+        .map(|d| {
+            format!(".gitignore does not ignore {d}/ (runtime state); run `wave init` or add it")
+        })
         .collect()
 }

@@ -13,7 +13,9 @@ use serde::Serialize;
 use wave_core::config::{ExecutorId, LaneConfig};
 use wave_core::ids::{AgentId, AgentSlug, LaneId, ProjectId, WaveNumber};
 use wave_core::launch_spec::{self, LaunchSpec, SkillProjection, SpecInput};
-use wave_core::paths::{AgentFileStem, LaneLocation, LanePaths, ProjectScope, RepoRelPath, RunVariant};
+use wave_core::paths::{
+    AgentFileStem, LaneLocation, LanePaths, ProjectScope, RepoRelPath, RunVariant,
+};
 use wave_core::prompt::{self, Duties, PromptContext7, PromptInputs, PromptProofArtifact, RoleIds};
 
 use crate::lane::{LoadedLane, PlannedAgent, PlannedWave, RepoFiles};
@@ -105,12 +107,21 @@ pub enum DryRunError {
 }
 
 /// Lane state paths for a loaded lane, in the given variant.
-pub fn lane_paths(repo_root: &Path, lane: &LaneConfig, variant: RunVariant) -> Result<LanePaths, DryRunError> {
+pub fn lane_paths(
+    repo_root: &Path,
+    lane: &LaneConfig,
+    variant: RunVariant,
+) -> Result<LanePaths, DryRunError> {
     let project = ProjectId::normalize(&lane.project_id)?;
-    let scope = if lane.explicit_project { ProjectScope::Explicit(project) } else { ProjectScope::Implicit(project) };
+    let scope = if lane.explicit_project {
+        ProjectScope::Explicit(project)
+    } else {
+        ProjectScope::Implicit(project)
+    };
     let mut location = LaneLocation::new(repo_root, scope, LaneId::normalize(&lane.lane)?);
     location.state_root = RepoRelPath::parse("paths.stateRoot", &lane.state_root)?;
-    location.orchestrator_state_dir = RepoRelPath::parse("paths.orchestratorStateDir", &lane.orchestrator_state_root)?;
+    location.orchestrator_state_dir =
+        RepoRelPath::parse("paths.orchestratorStateDir", &lane.orchestrator_state_root)?;
     location.variant = variant;
     Ok(LanePaths::new(location))
 }
@@ -121,19 +132,31 @@ struct PlannedFile {
 }
 
 /// Plans the selected waves of `loaded` and writes the dry-run artifacts.
-pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &DryRunOptions) -> Result<DryRunReport, DryRunError> {
+pub fn run(
+    repo_root: &Path,
+    loaded: &LoadedLane,
+    options: &DryRunOptions,
+) -> Result<DryRunReport, DryRunError> {
     if let Some(first) = loaded.wave_errors.first() {
-        return Err(DryRunError::InvalidWaves { first: first.clone(), more: loaded.wave_errors.len() - 1 });
+        return Err(DryRunError::InvalidWaves {
+            first: first.clone(),
+            more: loaded.wave_errors.len() - 1,
+        });
     }
     let selected: Vec<&PlannedWave> = loaded
         .waves
         .iter()
-        .filter(|w| w.definition.wave >= options.start_wave && options.end_wave.is_none_or(|end| w.definition.wave <= end))
+        .filter(|w| {
+            w.definition.wave >= options.start_wave
+                && options.end_wave.is_none_or(|end| w.definition.wave <= end)
+        })
         .collect();
     if selected.is_empty() {
         return Err(DryRunError::EmptyRange {
             start: options.start_wave,
-            end: options.end_wave.map_or_else(|| "last".to_string(), |e| e.to_string()),
+            end: options
+                .end_wave
+                .map_or_else(|| "last".to_string(), |e| e.to_string()),
         });
     }
     let paths = lane_paths(repo_root, &loaded.lane, RunVariant::DryRun)?;
@@ -143,7 +166,8 @@ pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &DryRunOptions) -> Re
     let mut agents = Vec::new();
     for wave in &selected {
         for agent in &wave.agents {
-            let (preview, outputs) = plan_agent(repo_root, &paths, loaded, wave, agent, &files, options)?;
+            let (preview, outputs) =
+                plan_agent(repo_root, &paths, loaded, wave, agent, &files, options)?;
             agents.push(preview);
             planned.extend(outputs);
         }
@@ -152,9 +176,20 @@ pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &DryRunOptions) -> Re
     let docs = manifest::docs_inventory(repo_root, &loaded.lane.docs_dir)?;
     let doc_count = docs.len();
     let manifest_waves: Vec<serde_json::Value> = loaded.waves.iter().map(manifest_wave).collect();
-    let manifest = manifest::build(manifest_waves, &loaded.lane.docs_dir, docs, wave_core::timefmt::iso8601_millis(options.now_ms));
-    let manifest_path = options.manifest_out.clone().unwrap_or_else(|| paths.waves_manifest());
-    planned.push(PlannedFile { path: manifest_path.clone(), contents: json_bytes(&manifest) });
+    let manifest = manifest::build(
+        manifest_waves,
+        &loaded.lane.docs_dir,
+        docs,
+        wave_core::timefmt::iso8601_millis(options.now_ms),
+    );
+    let manifest_path = options
+        .manifest_out
+        .clone()
+        .unwrap_or_else(|| paths.waves_manifest());
+    planned.push(PlannedFile {
+        path: manifest_path.clone(),
+        contents: json_bytes(&manifest),
+    });
 
     for file in &planned {
         wave_store::write_bytes_atomic(&file.path, &file.contents)?;
@@ -181,7 +216,10 @@ fn manifest_wave(wave: &PlannedWave) -> serde_json::Value {
     if let Some(list) = value.get_mut("agents").and_then(|a| a.as_array_mut()) {
         for (entry, planned) in list.iter_mut().zip(&wave.agents) {
             if let Some(obj) = entry.as_object_mut() {
-                obj.insert("executorResolved".into(), serde_json::to_value(&planned.executor).unwrap_or_default());
+                obj.insert(
+                    "executorResolved".into(),
+                    serde_json::to_value(&planned.executor).unwrap_or_default(),
+                );
             }
         }
     }
@@ -207,7 +245,12 @@ fn plan_agent(
     let agent_files = paths.agent_files(&stem);
     let overlay_dir = paths.executor_overlay_dir(wave_no, &slug);
     let board = paths.messageboard(wave_no);
-    let rel = |p: &Path| p.strip_prefix(repo_root).unwrap_or(p).to_string_lossy().into_owned();
+    let rel = |p: &Path| {
+        p.strip_prefix(repo_root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
 
     let roles = &planned.roles;
     let duties = Duties {
@@ -221,20 +264,45 @@ fn plan_agent(
     let components: Vec<(String, Option<wave_core::contract::Maturity>)> = agent
         .components
         .iter()
-        .map(|c| (c.clone(), agent.component_targets.get(c).and_then(wave_core::contract::Maturity::parse)))
+        .map(|c| {
+            (
+                c.clone(),
+                agent
+                    .component_targets
+                    .get(c)
+                    .and_then(wave_core::contract::Maturity::parse),
+            )
+        })
         .collect();
-    let promotions: Vec<_> = def.component_promotions.iter().filter_map(|p| p.to_promotion()).collect();
+    let promotions: Vec<_> = def
+        .component_promotions
+        .iter()
+        .filter_map(|p| p.to_promotion())
+        .collect();
     let artifacts: Vec<PromptProofArtifact<'_>> = agent
         .proof_artifacts
         .iter()
-        .map(|a| PromptProofArtifact { path: &a.path, kind: a.kind.as_deref(), required_for: &a.required_for })
+        .map(|a| PromptProofArtifact {
+            path: &a.path,
+            kind: a.kind.as_deref(),
+            required_for: &a.required_for,
+        })
         .collect();
-    let design_packets: Vec<String> = wave.agents.iter().filter(|a| a.roles.is_design).flat_map(|a| a.roles.report_paths.clone()).collect();
-    let context7 = agent.context7_config.as_ref().or(def.context7_defaults.as_ref()).map(|c| PromptContext7 {
-        bundle: c.bundle.as_deref().unwrap_or("none"),
-        query: c.query.as_deref(),
-        libraries: &[],
-    });
+    let design_packets: Vec<String> = wave
+        .agents
+        .iter()
+        .filter(|a| a.roles.is_design)
+        .flat_map(|a| a.roles.report_paths.clone())
+        .collect();
+    let context7 = agent
+        .context7_config
+        .as_ref()
+        .or(def.context7_defaults.as_ref())
+        .map(|c| PromptContext7 {
+            bundle: c.bundle.as_deref().unwrap_or("none"),
+            query: c.query.as_deref(),
+            libraries: &[],
+        });
     let exit_contract = agent.exit_contract.as_ref().and_then(|c| c.validate().ok());
     let repo_root_text = repo_root.to_string_lossy();
     let board_abs = board.to_string_lossy();
@@ -271,10 +339,14 @@ fn plan_agent(
 
     let claude = &planned.executor.claude;
     let needs_base = planned.executor.id == ExecutorId::Claude
-        && (claude.settings_json.is_some() || claude.hooks_json.is_some() || !claude.allowed_http_hook_urls.is_empty());
+        && (claude.settings_json.is_some()
+            || claude.hooks_json.is_some()
+            || !claude.allowed_http_hook_urls.is_empty());
     let claude_base_settings = match (&claude.settings, needs_base) {
         (Some(path), true) => {
-            let text = files.read_text(Path::new(path)).ok_or_else(|| DryRunError::ClaudeSettings(path.clone()))?;
+            let text = files
+                .read_text(Path::new(path))
+                .ok_or_else(|| DryRunError::ClaudeSettings(path.clone()))?;
             match serde_json::from_str::<serde_json::Value>(&text) {
                 Ok(serde_json::Value::Object(map)) => Some(map),
                 _ => return Err(DryRunError::ClaudeSettings(path.clone())),
@@ -301,11 +373,20 @@ fn plan_agent(
 
     let preview_path = paths.launch_preview(wave_no, &slug);
     let mut out = vec![
-        PlannedFile { path: agent_files.prompt.clone(), contents: prompt_text.into_bytes() },
-        PlannedFile { path: preview_path.clone(), contents: json_bytes(&spec) },
+        PlannedFile {
+            path: agent_files.prompt.clone(),
+            contents: prompt_text.into_bytes(),
+        },
+        PlannedFile {
+            path: preview_path.clone(),
+            contents: json_bytes(&spec),
+        },
     ];
     for overlay in &spec.overlays {
-        out.push(PlannedFile { path: overlay_dir.join(overlay.file_name), contents: overlay.contents.clone().into_bytes() });
+        out.push(PlannedFile {
+            path: overlay_dir.join(overlay.file_name),
+            contents: overlay.contents.clone().into_bytes(),
+        });
     }
     Ok((
         AgentPreview {

@@ -92,7 +92,9 @@ pub struct RepoFiles {
 impl RepoFiles {
     /// Files under `root`.
     pub fn new(root: &Path) -> Self {
-        RepoFiles { root: root.to_path_buf() }
+        RepoFiles {
+            root: root.to_path_buf(),
+        }
     }
 
     /// Reads a repo-relative file as text (lossy UTF-8); `None` when it is not a file.
@@ -101,7 +103,9 @@ impl RepoFiles {
         if !full.is_file() {
             return None;
         }
-        std::fs::read(full).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+        std::fs::read(full)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 }
 
@@ -121,9 +125,11 @@ pub fn load_lane(request: &LaneRequest) -> Result<LoadedLane, LaneError> {
     let config_present = root.join(config::CONFIG_FILE_NAME).is_file();
     let loaded = config::load(root)?;
     let dir_exists = |rel: &str| root.join(rel).is_dir();
-    let lane = loaded
-        .config
-        .resolve_lane(request.project.as_deref(), request.lane.as_deref(), &dir_exists)?;
+    let lane = loaded.config.resolve_lane(
+        request.project.as_deref(),
+        request.lane.as_deref(),
+        &dir_exists,
+    )?;
 
     let files = RepoFiles::new(root);
     let read = |rel: &Path| files.read_text(rel);
@@ -139,7 +145,8 @@ pub fn load_lane(request: &LaneRequest) -> Result<LoadedLane, LaneError> {
     options.executor_check = Some(&check);
 
     let waves_dir = root.join(&lane.waves_dir);
-    let entries = discover_wave_files(&waves_dir, root).map_err(|e| LaneError::Discovery(e.to_string()))?;
+    let entries =
+        discover_wave_files(&waves_dir, root).map_err(|e| LaneError::Discovery(e.to_string()))?;
     let mut waves = Vec::new();
     let mut wave_errors = Vec::new();
     for entry in entries {
@@ -186,7 +193,8 @@ fn plan_wave(
         cli_executor: request.cli_executor,
         cli_codex_sandbox: request.cli_codex_sandbox,
     };
-    validate::validate_wave(&definition, lane, files, &executor_options).map_err(|e| e.to_string())?;
+    validate::validate_wave(&definition, lane, files, &executor_options)
+        .map_err(|e| e.to_string())?;
     let mut agents = Vec::with_capacity(definition.agents.len());
     for agent in &definition.agents {
         let roles = validate::classify_agent(agent, &definition, lane);
@@ -209,8 +217,18 @@ fn plan_wave(
                 cli_codex_sandbox: request.cli_codex_sandbox,
             },
         )
-        .map_err(|e| format!("Invalid wave {} ({}): {e}", definition.wave, definition.file))?;
-        agents.push(PlannedAgent { agent: agent.clone(), roles, overrides, executor });
+        .map_err(|e| {
+            format!(
+                "Invalid wave {} ({}): {e}",
+                definition.wave, definition.file
+            )
+        })?;
+        agents.push(PlannedAgent {
+            agent: agent.clone(),
+            roles,
+            overrides,
+            executor,
+        });
     }
     Ok(PlannedWave { definition, agents })
 }

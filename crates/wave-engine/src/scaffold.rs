@@ -19,7 +19,10 @@ pub struct StarterFile {
 
 macro_rules! starter {
     ($path:literal, $file:literal) => {
-        StarterFile { path: $path, contents: include_str!(concat!("../templates/starter/", $file)) }
+        StarterFile {
+            path: $path,
+            contents: include_str!(concat!("../templates/starter/", $file)),
+        }
     };
 }
 
@@ -28,8 +31,14 @@ pub const STARTER_FILES: &[StarterFile] = &[
     starter!("wave.config.json", "wave.config.json"),
     starter!("docs/context7/bundles.json", "bundles.json"),
     starter!("docs/agents/wave-cont-qa-role.md", "wave-cont-qa-role.md"),
-    starter!("docs/agents/wave-integration-role.md", "wave-integration-role.md"),
-    starter!("docs/agents/wave-documentation-role.md", "wave-documentation-role.md"),
+    starter!(
+        "docs/agents/wave-integration-role.md",
+        "wave-integration-role.md"
+    ),
+    starter!(
+        "docs/agents/wave-documentation-role.md",
+        "wave-documentation-role.md"
+    ),
     starter!("docs/plans/current-state.md", "current-state.md"),
     starter!("docs/plans/master-plan.md", "master-plan.md"),
     starter!("docs/plans/migration.md", "migration.md"),
@@ -115,7 +124,9 @@ fn ensure_gitignore(repo_root: &Path) -> Result<bool, ScaffoldError> {
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .filter(|line| {
             let bare = line.trim_end_matches('/');
-            !present.iter().any(|p| p.trim_start_matches('/').trim_end_matches('/') == bare)
+            !present
+                .iter()
+                .any(|p| p.trim_start_matches('/').trim_end_matches('/') == bare)
         })
         .collect();
     if missing.is_empty() {
@@ -152,7 +163,10 @@ mod tests {
             "refusing to overwrite existing file: wave.config.json; pass --force to replace them"
         );
         assert!(!dir.path().join("docs").exists(), "no partial state");
-        assert_eq!(std::fs::read_to_string(dir.path().join("wave.config.json")).unwrap(), "{}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("wave.config.json")).unwrap(),
+            "{}"
+        );
     }
 
     #[test]

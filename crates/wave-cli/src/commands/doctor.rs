@@ -11,8 +11,14 @@ pub fn run(repo_root: PathBuf, args: &DoctorArgs) -> anyhow::Result<Code> {
     if args.json {
         super::print_json(&report)?;
     } else {
-        println!("[wave:doctor] workspace={}", report.workspace_root.display());
-        println!("[wave:doctor] package={}@{}", report.package_name, report.package_version);
+        println!(
+            "[wave:doctor] workspace={}",
+            report.workspace_root.display()
+        );
+        println!(
+            "[wave:doctor] package={}@{}",
+            report.package_name, report.package_version
+        );
         for error in &report.errors {
             eprintln!("[wave:doctor] error: {error}");
         }

@@ -31,7 +31,9 @@ fn resolve_path(repo_root: &Path, path: &Path) -> PathBuf {
 
 fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation> {
     if args.agent_rate_limit_max_delay_seconds < args.agent_rate_limit_base_delay_seconds {
-        bail!("--agent-rate-limit-max-delay-seconds must be >= --agent-rate-limit-base-delay-seconds");
+        bail!(
+            "--agent-rate-limit-max-delay-seconds must be >= --agent-rate-limit-base-delay-seconds"
+        );
     }
     if let Some(end) = args.end_wave {
         if !args.auto_next && end < args.start_wave {
@@ -44,14 +46,25 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
     let cli_executor = args
         .executor
         .as_deref()
-        .map(|v| ExecutorId::parse(v.trim()).with_context(|| format!("--executor: expected one of {}, got {v:?}", ExecutorId::expected())))
+        .map(|v| {
+            ExecutorId::parse(v.trim()).with_context(|| {
+                format!(
+                    "--executor: expected one of {}, got {v:?}",
+                    ExecutorId::expected()
+                )
+            })
+        })
         .transpose()?;
     let cli_codex_sandbox = args
         .codex_sandbox
         .as_deref()
         .map(|v| {
-            CodexSandbox::parse(v.trim())
-                .with_context(|| format!("--codex-sandbox: expected one of {}, got {v:?}", CodexSandbox::expected()))
+            CodexSandbox::parse(v.trim()).with_context(|| {
+                format!(
+                    "--codex-sandbox: expected one of {}, got {v:?}",
+                    CodexSandbox::expected()
+                )
+            })
         })
         .transpose()?;
     if !args.dry_run {
@@ -63,7 +76,10 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
     if args.auto_next {
         bail!("--auto-next is not available in this build yet (it needs run-state reconciliation)");
     }
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
     Ok(Invocation {
         lane: LaneRequest {
             repo_root: repo_root.clone(),
@@ -75,7 +91,10 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
         dry_run: DryRunOptions {
             start_wave: args.start_wave,
             end_wave: args.end_wave,
-            manifest_out: args.manifest_out.as_deref().map(|p| resolve_path(&repo_root, p)),
+            manifest_out: args
+                .manifest_out
+                .as_deref()
+                .map(|p| resolve_path(&repo_root, p)),
             wave_binary: std::env::current_exe().context("locate the wave binary")?,
             now_ms,
         },
@@ -90,9 +109,17 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
         eprintln!("[wave] warning: {warning}");
     }
     let report = wave_engine::dry_run::run(&repo_root, &loaded, &invocation.dry_run)?;
-    let rel = |p: &Path| p.strip_prefix(&repo_root).unwrap_or(p).display().to_string();
+    let rel = |p: &Path| {
+        p.strip_prefix(&repo_root)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
     println!("Manifest written: {}", rel(&report.manifest_path));
-    println!("Loaded {} docs files and {} wave files.", report.docs, report.waves_in_lane);
+    println!(
+        "Loaded {} docs files and {} wave files.",
+        report.docs, report.waves_in_lane
+    );
     for agent in &report.agents {
         println!(
             "[dry-run] wave {} agent {} ({}): {}",
@@ -103,7 +130,10 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
         );
     }
     println!("[dry-run] state root: {}", rel(&report.state_dir));
-    println!("[dry-run] prompts and executor overlays written: {}", rel(&report.state_dir.join("executors")));
+    println!(
+        "[dry-run] prompts and executor overlays written: {}",
+        rel(&report.state_dir.join("executors"))
+    );
     println!("Dry run enabled, no agent was started.");
     Ok(Code::Ok)
 }

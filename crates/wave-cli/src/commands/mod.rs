@@ -33,7 +33,8 @@ fn repo_root(flag: Option<PathBuf>, create: bool) -> anyhow::Result<PathBuf> {
         None => cwd,
     };
     if create && !root.exists() {
-        std::fs::create_dir_all(&root).with_context(|| format!("--repo-root: create {}", root.display()))?;
+        std::fs::create_dir_all(&root)
+            .with_context(|| format!("--repo-root: create {}", root.display()))?;
     }
     if !root.is_dir() {
         anyhow::bail!("--repo-root: {} is not a directory", root.display());
