@@ -88,10 +88,7 @@ pub(crate) fn role_prompt_paths(
 
 /// Raw `key: value` settings with `[a-zA-Z0-9_-]` keys (Context7, Exit contract); last value
 /// of a repeated key wins.
-fn settings<'b>(
-    body: &'b str,
-    malformed: impl Fn(&str) -> WaveError,
-) -> Res<Vec<(&'b str, &'b str)>> {
+fn settings(body: &str, malformed: impl Fn(&str) -> WaveError) -> Res<Vec<(&str, &str)>> {
     let mut out: Vec<(&str, &str)> = Vec::new();
     for line in lines(body) {
         let (key, value) =
