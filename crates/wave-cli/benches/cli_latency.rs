@@ -1,0 +1,76 @@
+//! Benchmark: wall time and peak RSS of short `wave` commands on the starter workspace, beside
+//! the floor of spawning `true`.
+//!
+//! Run with `cargo bench -p wave-cli --bench cli_latency` (it uses the bench profile's build of
+//! `wave`). Each command runs `RUNS` times; the peak RSS is the child's `ru_maxrss` from
+//! `wait4`. Figures go to docs/benchmarks.md.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 30;
+
+fn measure(label: &str, mut make: impl FnMut() -> Command) {
+    let mut samples = Vec::with_capacity(RUNS);
+    let mut peak_kib = 0i64;
+    for _ in 0..RUNS {
+        let mut cmd = make();
+        let start = Instant::now();
+        let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("spawn");
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let (status, rss) = wait4(pid);
+        samples.push(start.elapsed());
+        assert!(status == 0, "{label} exited {status}");
+        peak_kib = peak_kib.max(rss);
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{label:<32} median {:>7.2} ms [min {:.2} – max {:.2}], n={RUNS}; peak RSS {:.1} MiB",
+        ms(samples[RUNS / 2]),
+        ms(samples[0]),
+        ms(samples[RUNS - 1]),
+        peak_kib as f64 / 1024.0
+    );
+}
+
+/// Waits for `pid` and returns (exit status, child's max RSS in KiB).
+fn wait4(pid: nix::unistd::Pid) -> (i32, i64) {
+    let mut status = 0;
+    let mut usage = std::mem::MaybeUninit::<nix::libc::rusage>::zeroed();
+    // SAFETY: `usage` is a valid, writable rusage buffer and `status` a valid int; wait4 only
+    // writes to them. The child was spawned by us and is waited for exactly once.
+    #[allow(unsafe_code)]
+    let rc = unsafe { nix::libc::wait4(pid.as_raw(), &mut status, 0, usage.as_mut_ptr()) };
+    assert_eq!(rc, pid.as_raw(), "wait4 failed");
+    // SAFETY: wait4 succeeded, so it filled `usage`.
+    #[allow(unsafe_code)]
+    let usage = unsafe { usage.assume_init() };
+    let code = if nix::libc::WIFEXITED(status) { nix::libc::WEXITSTATUS(status) } else { 128 + nix::libc::WTERMSIG(status) };
+    (code, usage.ru_maxrss)
+}
+
+fn main() {
+    let wave = env!("CARGO_BIN_EXE_wave");
+    let repo = tempfile::tempdir().expect("temp repo");
+    let init = Command::new(wave).arg("--repo-root").arg(repo.path()).arg("init").output().expect("init");
+    assert!(init.status.success(), "wave init failed");
+    let root = repo.path().to_path_buf();
+
+    measure("floor: spawn `true`", || Command::new("true"));
+    measure("wave --version", || {
+        let mut c = Command::new(wave);
+        c.arg("--version");
+        c
+    });
+    measure("wave doctor (starter)", || {
+        let mut c = Command::new(wave);
+        c.arg("--repo-root").arg(&root).arg("doctor");
+        c
+    });
+    measure("wave launch --dry-run (starter)", || {
+        let mut c = Command::new(wave);
+        c.arg("--repo-root").arg(&root).args(["launch", "--dry-run"]);
+        c
+    });
+}
