@@ -8,7 +8,8 @@
 //!
 //! Lock files are never deleted: removing one while it is held would let a second holder lock a
 //! fresh file under the same name. The holder may record diagnostics in the file
-//! ([`FileLock::write_holder`]); they are informative only and never decide ownership.
+//! ([`FileLock::write_holder`]); they are informative only, never decide ownership, and are
+//! emptied on a clean release.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read};
@@ -122,6 +123,16 @@ impl FileLock {
     }
 }
 
+impl Drop for FileLock {
+    /// Empties the holder information while still holding the lock, so a released lock file
+    /// never names a holder; the inner `Flock` then unlocks. (After a crash the kernel unlocks
+    /// and the last holder's information stays, which is what a post-mortem wants.)
+    fn drop(&mut self) {
+        // Best effort: failing to clear diagnostics must not keep the lock.
+        let _ = self.file.set_len(0);
+    }
+}
+
 /// One non-blocking `flock(LOCK_EX)`; `None` when held elsewhere.
 fn lock_nonblocking(mut file: File, path: &Path) -> Result<Option<Flock<File>>> {
     loop {
@@ -221,9 +232,11 @@ mod tests {
             let lock = waiter.join().unwrap().expect("acquired after release");
             lock.write_holder(&json!({"pid": std::process::id()}))
                 .unwrap();
+            let text = fs::read_to_string(&path).unwrap();
+            assert_eq!(text, format!("{{\"pid\":{}}}\n", std::process::id()));
         });
-        let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(text, format!("{{\"pid\":{}}}\n", std::process::id()));
+        // A clean release leaves no holder behind.
+        assert_eq!(fs::read_to_string(&path).unwrap(), "");
     }
 
     #[test]
