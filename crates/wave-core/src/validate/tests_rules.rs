@@ -1,0 +1,1 @@
+//! Rule-by-rule tests (one per rule, with its exact message).
