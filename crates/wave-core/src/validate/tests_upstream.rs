@@ -1,0 +1,1 @@
+//! Messages checked against upstream v0.9.1 itself.
