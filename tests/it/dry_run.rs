@@ -198,8 +198,8 @@ fn bad_flags_are_one_line_errors_that_write_nothing() {
 fn an_invalid_wave_aborts_before_anything_is_written() {
     let repo = TestRepo::initialised();
     let wave = repo.read("docs/plans/waves/wave-0.md").replacen(
-        "- id: local",
-        "- id: local\n- codex.foo: 1",
+        "### Executor\n\n- id: local",
+        "### Executor\n\n- id: local\n- codex.foo: 1",
         1,
     );
     repo.write("docs/plans/waves/wave-0.md", &wave);

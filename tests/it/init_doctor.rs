@@ -94,9 +94,11 @@ fn doctor_reports_every_broken_wave_and_exits_1() {
 #[test]
 fn doctor_checks_executor_commands_on_path() {
     let repo = TestRepo::initialised();
-    let wave = repo
-        .read("docs/plans/waves/wave-0.md")
-        .replacen("- id: local", "- id: codex", 1);
+    let wave = repo.read("docs/plans/waves/wave-0.md").replacen(
+        "### Executor\n\n- id: local",
+        "### Executor\n\n- id: codex",
+        1,
+    );
     repo.write("docs/plans/waves/wave-0.md", &wave);
     let bin = tempfile::tempdir().unwrap();
     let out = repo

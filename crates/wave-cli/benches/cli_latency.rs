@@ -16,7 +16,11 @@ fn measure(label: &str, mut make: impl FnMut() -> Command) {
     for _ in 0..RUNS {
         let mut cmd = make();
         let start = Instant::now();
-        let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("spawn");
+        let child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         let (status, rss) = wait4(pid);
         samples.push(start.elapsed());
@@ -46,14 +50,23 @@ fn wait4(pid: nix::unistd::Pid) -> (i32, i64) {
     // SAFETY: wait4 succeeded, so it filled `usage`.
     #[allow(unsafe_code)]
     let usage = unsafe { usage.assume_init() };
-    let code = if nix::libc::WIFEXITED(status) { nix::libc::WEXITSTATUS(status) } else { 128 + nix::libc::WTERMSIG(status) };
+    let code = if nix::libc::WIFEXITED(status) {
+        nix::libc::WEXITSTATUS(status)
+    } else {
+        128 + nix::libc::WTERMSIG(status)
+    };
     (code, usage.ru_maxrss)
 }
 
 fn main() {
     let wave = env!("CARGO_BIN_EXE_wave");
     let repo = tempfile::tempdir().expect("temp repo");
-    let init = Command::new(wave).arg("--repo-root").arg(repo.path()).arg("init").output().expect("init");
+    let init = Command::new(wave)
+        .arg("--repo-root")
+        .arg(repo.path())
+        .arg("init")
+        .output()
+        .expect("init");
     assert!(init.status.success(), "wave init failed");
     let root = repo.path().to_path_buf();
 
@@ -70,7 +83,9 @@ fn main() {
     });
     measure("wave launch --dry-run (starter)", || {
         let mut c = Command::new(wave);
-        c.arg("--repo-root").arg(&root).args(["launch", "--dry-run"]);
+        c.arg("--repo-root")
+            .arg(&root)
+            .args(["launch", "--dry-run"]);
         c
     });
 }

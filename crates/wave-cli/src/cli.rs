@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Rust runtime for Wave: runs waves of coding agents over a repository.
 #[derive(Debug, Parser)]
-#[command(name = "wave", version, about, long_about = None, propagate_version = true)]
+#[command(name = "wave", version, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// Repository root (default: $WAVE_REPO_ROOT, else the current directory).
     #[arg(long, global = true, env = "WAVE_REPO_ROOT", value_name = "DIR")]

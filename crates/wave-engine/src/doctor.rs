@@ -40,14 +40,15 @@ pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> D
         lane,
         ..LaneRequest::default()
     };
+    if !repo_root
+        .join(wave_core::config::CONFIG_FILE_NAME)
+        .is_file()
+    {
+        warnings.push("Missing wave.config.json; using upstream's default configuration.".into());
+    }
     match load_lane(&request) {
         Err(e) => errors.push(e.to_string()),
         Ok(loaded) => {
-            if !loaded.config_present {
-                warnings.push(
-                    "Missing wave.config.json; using upstream's default configuration.".into(),
-                );
-            }
             if let Some(w) = &loaded.config_warning {
                 warnings.push(w.to_string());
             }
@@ -65,7 +66,7 @@ pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> D
             let mut checked = BTreeSet::new();
             for wave in &loaded.waves {
                 for agent in &wave.agents {
-                    let ex = &agent.executor;
+                    let ex = &agent.resolved.executor;
                     let command = match ex.id {
                         ExecutorId::Local => continue,
                         ExecutorId::Codex => ex.codex.command.clone(),

@@ -18,6 +18,8 @@ use wave_core::paths::{
 };
 use wave_core::prompt::{self, Duties, PromptContext7, PromptInputs, PromptProofArtifact, RoleIds};
 
+use wave_core::validate::roles::ContEvalKind;
+
 use crate::lane::{LoadedLane, PlannedAgent, PlannedWave, RepoFiles};
 use crate::manifest;
 
@@ -218,7 +220,7 @@ fn manifest_wave(wave: &PlannedWave) -> serde_json::Value {
             if let Some(obj) = entry.as_object_mut() {
                 obj.insert(
                     "executorResolved".into(),
-                    serde_json::to_value(&planned.executor).unwrap_or_default(),
+                    serde_json::to_value(&planned.resolved.executor).unwrap_or_default(),
                 );
             }
         }
@@ -239,7 +241,7 @@ fn plan_agent(
     let def = &wave.definition;
     let agent = &planned.agent;
     let wave_no = WaveNumber::from(def.wave);
-    let agent_id = AgentId::normalize(&agent.agent_id)?;
+    let agent_id: AgentId = agent.agent_id.parse()?;
     let slug = AgentSlug::new(wave_no, &agent_id);
     let stem = AgentFileStem::agent(wave_no, &slug);
     let agent_files = paths.agent_files(&stem);
@@ -252,14 +254,19 @@ fn plan_agent(
             .into_owned()
     };
 
-    let roles = &planned.roles;
+    let roles = &planned.resolved.roles;
+    let ids = &lane.roles;
+    let design_pass = roles.design.is_some();
     let duties = Duties {
-        cont_qa: roles.is_cont_qa,
-        cont_eval: roles.is_cont_eval.then_some(roles.implementation_owning),
-        documentation: roles.is_documentation,
-        security: roles.is_security,
-        design: roles.is_design.then_some(false),
-        implementation: roles.implementation_owning && !roles.is_design,
+        cont_qa: agent.agent_id == ids.cont_qa_agent_id,
+        cont_eval: roles
+            .cont_eval
+            .map(|k| k == ContEvalKind::ImplementationOwning),
+        documentation: agent.agent_id == ids.documentation_agent_id,
+        security: roles.security_reviewer,
+        // A dry run previews the first pass; a hybrid steward's implementation pass comes later.
+        design: design_pass.then_some(false),
+        implementation: roles.implementation_owning && !design_pass,
     };
     let components: Vec<(String, Option<wave_core::contract::Maturity>)> = agent
         .components
@@ -291,23 +298,43 @@ fn plan_agent(
     let design_packets: Vec<String> = wave
         .agents
         .iter()
-        .filter(|a| a.roles.is_design)
-        .flat_map(|a| a.roles.report_paths.clone())
+        .filter(|a| a.resolved.roles.design.is_some())
+        .filter_map(|a| a.resolved.roles.report_path.clone())
         .collect();
-    let context7 = agent
+    let bundle = planned.resolved.context7_bundle.as_deref();
+    let libraries: Vec<String> = bundle
+        .and_then(|b| loaded.context7.as_ref()?.bundles.get(b))
+        .map(|b| {
+            b.libraries
+                .iter()
+                .map(|l| {
+                    l.library_name
+                        .clone()
+                        .or_else(|| l.library_id.clone())
+                        .unwrap_or_else(|| "unknown-library".into())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let query = agent
         .context7_config
         .as_ref()
-        .or(def.context7_defaults.as_ref())
-        .map(|c| PromptContext7 {
-            bundle: c.bundle.as_deref().unwrap_or("none"),
-            query: c.query.as_deref(),
-            libraries: &[],
+        .and_then(|c| c.query.as_deref())
+        .or_else(|| {
+            def.context7_defaults
+                .as_ref()
+                .and_then(|c| c.query.as_deref())
         });
+    let context7 = bundle.map(|bundle| PromptContext7 {
+        bundle,
+        query,
+        libraries: &libraries,
+    });
     let exit_contract = agent.exit_contract.as_ref().and_then(|c| c.validate().ok());
     let repo_root_text = repo_root.to_string_lossy();
     let board_abs = board.to_string_lossy();
     let board_rel = rel(&board);
-    let executor_id = planned.executor.id.as_str();
+    let executor_id = planned.resolved.executor.id.as_str();
     let prompt_text = prompt::compile(&PromptInputs {
         working_dir: &repo_root_text,
         lane: &lane.lane,
@@ -337,8 +364,8 @@ fn plan_agent(
         agent_prompt: &agent.prompt,
     });
 
-    let claude = &planned.executor.claude;
-    let needs_base = planned.executor.id == ExecutorId::Claude
+    let claude = &planned.resolved.executor.claude;
+    let needs_base = planned.resolved.executor.id == ExecutorId::Claude
         && (claude.settings_json.is_some()
             || claude.hooks_json.is_some()
             || !claude.allowed_http_hook_urls.is_empty());
@@ -362,7 +389,7 @@ fn plan_agent(
     let spec: LaunchSpec = launch_spec::build(&SpecInput {
         agent_id: &agent.agent_id,
         title: &agent.title,
-        executor: &planned.executor,
+        executor: &planned.resolved.executor,
         prompt_path: &prompt_path,
         log_path: &log_path,
         overlay_dir: &overlay_text,
@@ -392,7 +419,7 @@ fn plan_agent(
         AgentPreview {
             wave: def.wave,
             agent_id: agent.agent_id.clone(),
-            executor_id: planned.executor.id,
+            executor_id: planned.resolved.executor.id,
             prompt_path: agent_files.prompt,
             preview_path,
         },

@@ -8,15 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use wave_core::config::{
-    self, resolve_agent_executor, CodexSandbox, Config, ConfigWarning, ExecutorId,
-    ExecutorOverrides, ExecutorRequest, LaneConfig, ResolvedExecutor,
-};
-use wave_core::validate::{self, AgentRoles, InputFiles};
-use wave_core::wave::{
-    discover_wave_files, effective_executor_settings, parse_wave, ParseOptions, WaveAgent,
-    WaveDefinition,
-};
+use wave_core::config::ExecutorOverrides;
+use wave_core::config::{self, CodexSandbox, Config, ConfigWarning, ExecutorId, LaneConfig};
+use wave_core::validate::context7::Context7BundleIndex;
+use wave_core::validate::{InputFiles, ValidateOptions, ValidatedAgent, Validator};
+use wave_core::wave::{discover_wave_files, parse_wave, ParseOptions, WaveAgent, WaveDefinition};
 
 /// What to load.
 #[derive(Debug, Clone, Default)]
@@ -33,17 +29,13 @@ pub struct LaneRequest {
     pub cli_codex_sandbox: Option<CodexSandbox>,
 }
 
-/// One agent, ready to plan: its definition, roles and resolved executor.
+/// One agent, ready to plan: its definition plus what validation resolved for it.
 #[derive(Debug, Clone)]
 pub struct PlannedAgent {
     /// The parsed agent.
     pub agent: WaveAgent,
-    /// Its role classification.
-    pub roles: AgentRoles,
-    /// Its `### Executor` block, applied.
-    pub overrides: Option<ExecutorOverrides>,
-    /// Its resolved executor.
-    pub executor: ResolvedExecutor,
+    /// Roles, executor, skills and Context7 bundle.
+    pub resolved: ValidatedAgent,
 }
 
 /// A parsed, validated wave with its agents' plans.
@@ -66,6 +58,8 @@ pub struct LoadedLane {
     pub config_present: bool,
     /// The resolved lane.
     pub lane: LaneConfig,
+    /// The Context7 bundle index, when it loaded.
+    pub context7: Option<Context7BundleIndex>,
     /// Waves that parsed and validated, in numeric order.
     pub waves: Vec<PlannedWave>,
     /// One message per wave file that failed to parse, validate or resolve.
@@ -144,11 +138,25 @@ pub fn load_lane(request: &LaneRequest) -> Result<LoadedLane, LaneError> {
     options.design_role_prompt_path = &lane.roles.design_role_prompt_path;
     options.executor_check = Some(&check);
 
+    // Upstream aborts every launch when the bundle index is missing or invalid; here it is
+    // one error among the others so `doctor` can list everything at once.
+    let mut wave_errors = Vec::new();
+    let validate_options = ValidateOptions {
+        cli_executor: request.cli_executor,
+        cli_codex_sandbox: request.cli_codex_sandbox,
+    };
+    let validator = match Validator::new(&lane, &files, validate_options) {
+        Ok(v) => v,
+        Err(e) => {
+            wave_errors.push(e.to_string());
+            Validator::with_index(&lane, &files, validate_options, None)
+        }
+    };
+
     let waves_dir = root.join(&lane.waves_dir);
     let entries =
         discover_wave_files(&waves_dir, root).map_err(|e| LaneError::Discovery(e.to_string()))?;
     let mut waves = Vec::new();
-    let mut wave_errors = Vec::new();
     for entry in entries {
         let path = entry.path.to_string_lossy().into_owned();
         let file = entry
@@ -167,68 +175,29 @@ pub fn load_lane(request: &LaneRequest) -> Result<LoadedLane, LaneError> {
                 continue;
             }
         };
-        match plan_wave(definition, &lane, request, &files) {
-            Ok(w) => waves.push(w),
-            Err(msg) => wave_errors.push(msg),
+        match validator.validate_wave(&definition) {
+            Ok(validated) => {
+                let agents = definition
+                    .agents
+                    .iter()
+                    .cloned()
+                    .zip(validated.agents)
+                    .map(|(agent, resolved)| PlannedAgent { agent, resolved })
+                    .collect();
+                waves.push(PlannedWave { definition, agents });
+            }
+            Err(e) => wave_errors.push(e.to_string()),
         }
     }
+    let context7 = validator.context7_index().cloned();
+    drop(validator);
     Ok(LoadedLane {
         config: loaded.config,
         config_warning: loaded.warning,
         config_present,
         lane,
+        context7,
         waves,
         wave_errors,
     })
-}
-
-/// Validates one wave and resolves its agents.
-fn plan_wave(
-    definition: WaveDefinition,
-    lane: &LaneConfig,
-    request: &LaneRequest,
-    files: &RepoFiles,
-) -> Result<PlannedWave, String> {
-    let executor_options = validate::ExecutorOptions {
-        cli_executor: request.cli_executor,
-        cli_codex_sandbox: request.cli_codex_sandbox,
-    };
-    validate::validate_wave(&definition, lane, files, &executor_options)
-        .map_err(|e| e.to_string())?;
-    let mut agents = Vec::with_capacity(definition.agents.len());
-    for agent in &definition.agents {
-        let roles = validate::classify_agent(agent, &definition, lane);
-        let overrides = agent.executor_config.as_ref().map(|settings| {
-            let mut o = ExecutorOverrides::default();
-            for s in effective_executor_settings(settings) {
-                // Already checked by the parser hook; a failure here cannot happen.
-                let _ = o.apply_setting(&s.key, &s.value);
-            }
-            o
-        });
-        let executor = resolve_agent_executor(
-            lane,
-            &ExecutorRequest {
-                agent_id: &agent.agent_id,
-                overrides: overrides.as_ref(),
-                role: roles.runtime_role,
-                proof_centric: agent.is_proof_centric(),
-                cli_executor: request.cli_executor,
-                cli_codex_sandbox: request.cli_codex_sandbox,
-            },
-        )
-        .map_err(|e| {
-            format!(
-                "Invalid wave {} ({}): {e}",
-                definition.wave, definition.file
-            )
-        })?;
-        agents.push(PlannedAgent {
-            agent: agent.clone(),
-            roles,
-            overrides,
-            executor,
-        });
-    }
-    Ok(PlannedWave { definition, agents })
 }
