@@ -23,9 +23,12 @@ mod lists;
 mod model;
 mod sections;
 mod text;
+mod wave_level;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_errors;
 #[cfg(test)]
 mod tests_props;
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::sections::{self, standing_prompt, AgentHeader, StandingPrompt};
 use super::text::{
     find_fence, is_js_space, is_line_terminator, js_trim, split_lines, strip_all_quotes,
 };
+use super::wave_level;
 use super::{ParseOptions, DEFAULT_ROLE_PROMPT_DIR};
 
 /// Upstream's `slugify`: lower-case, runs of non-`[a-z0-9]` → `-`, edge dashes trimmed, at most
@@ -171,12 +172,12 @@ pub(crate) fn parse_wave_content(
                 .collect(),
         );
     }
-    let deploy_environments = lists::deploy_environments(
+    let deploy_environments = wave_level::deploy_environments(
         ctx,
         sections::top_level_section(content, "Deploy environments"),
     )?;
     let eval_targets =
-        lists::eval_targets(ctx, sections::top_level_section(content, "Eval targets"))?;
+        wave_level::eval_targets(ctx, sections::top_level_section(content, "Eval targets"))?;
     let context7_defaults = lists::context7(
         ctx,
         sections::top_level_section(content, "Context7 defaults"),
