@@ -313,3 +313,221 @@ fn rule_9_required_prompt_references() {
         "Agent A0 must reference AGENTS.md"
     );
 }
+
+#[test]
+fn rule_10_cont_eval() {
+    let (mut wave, files) = fixture();
+    let e0 = agent_mut(&mut wave, "E0");
+    e0.role_prompt_paths.clear();
+    assert_eq!(
+        run(&wave, &files),
+        ["Agent E0 must import docs/agents/wave-cont-eval-role.md"]
+    );
+    let (mut wave, files) = fixture();
+    wave.eval_targets.clear();
+    assert_eq!(
+        run(&wave, &files),
+        ["Wave 6 must declare a ## Eval targets section when E0 is present"]
+    );
+    let (mut wave, files) = fixture();
+    wave.eval_targets[1].benchmark_family = Some("nope".into());
+    assert_eq!(
+        run(&wave, &files),
+        ["Eval target \"output-shape\" references unknown benchmark family \"nope\" from docs/evals/benchmark-catalog.json"]
+    );
+    let (wave, mut files) = fixture();
+    files.0.remove("docs/evals/benchmark-catalog.json");
+    assert_eq!(
+        run(&wave, &files),
+        ["Benchmark catalog is missing or invalid: docs/evals/benchmark-catalog.json"]
+    );
+    // Owning no report-like path and nothing at all: the first-owned-path fallback fails too.
+    let (mut wave, files) = fixture();
+    agent_mut(&mut wave, "E0").owned_paths.clear();
+    assert_eq!(
+        run(&wave, &files),
+        [
+            "Agent E0 must declare at least one owned path",
+            "Agent E0 must own a cont-EVAL report path",
+        ]
+    );
+}
+
+#[test]
+fn rule_10_security_and_design() {
+    let (mut wave, files) = fixture();
+    let a7 = agent_mut(&mut wave, "A7");
+    a7.role_prompt_paths = vec!["docs/agents/team/wave-security-role.md".into()];
+    a7.owned_paths = vec!["docs/plans/waves/reviews/wave-6-audit.md".into()];
+    let d1 = agent_mut(&mut wave, "D1");
+    d1.role_prompt_paths.clear();
+    d1.capabilities = vec!["design".into()];
+    d1.owned_paths = vec!["docs/plans/waves/notes.md".into()];
+    d1.components = vec!["ledger-api".into()];
+    // D1 now owns a non-packet path: hybrid, so implementation-owning (exit contract needed,
+    // components allowed).
+    assert_eq!(
+        run(&wave, &files),
+        [
+            "Agent D1 must declare a ### Exit contract section in waves 6 and later",
+            "Security reviewer A7 must import docs/agents/wave-security-role.md",
+            "Security reviewer A7 must own a security review report path",
+            "Design agent D1 must import docs/agents/wave-design-role.md",
+            "Design agent D1 must own a design packet path",
+        ]
+    );
+    // A docs-only design agent (owning only packets) may not declare components.
+    let (mut wave, files) = fixture();
+    agent_mut(&mut wave, "D1").components = vec!["ledger-api".into()];
+    assert_eq!(
+        run(&wave, &files),
+        [
+            "Agent D1 must not declare a ### Components section",
+            "Design agent D1 must stay docs/spec-only unless it explicitly owns implementation files",
+        ]
+    );
+}
+
+#[test]
+fn rule_10_closure_overlap() {
+    let (mut wave, files) = fixture();
+    agent_mut(&mut wave, "E0")
+        .capabilities
+        .push("security-review".into());
+    assert_eq!(
+        run(&wave, &files),
+        [
+            "Security reviewer E0 must import docs/agents/wave-security-role.md",
+            "Security reviewer E0 must own a security review report path",
+            "Agent E0 must not overlap closure roles (cont-EVAL, security review)",
+        ]
+    );
+}
+
+#[test]
+fn rule_10_integration_steward() {
+    let (mut wave, files) = fixture();
+    let config = r#"{"validation":{"requireIntegrationStewardFromWave":0}}"#;
+    assert!(validate_wave(&wave, &lane_of(config), &files).is_ok());
+    agent_mut(&mut wave, "A8").role_prompt_paths.clear();
+    assert_eq!(
+        run_with(config, &wave, &files),
+        ["Wave 6 must include exactly one integration steward importing docs/agents/wave-integration-role.md"]
+    );
+}
+
+#[test]
+fn rule_10_documentation_steward() {
+    let (mut wave, files) = fixture();
+    agent_mut(&mut wave, "A9")
+        .owned_paths
+        .retain(|p| !p.ends_with("migration.md"));
+    agent_mut(&mut wave, "A1")
+        .owned_paths
+        .push("docs/plans/migration.md".into());
+    agent_mut(&mut wave, "A8")
+        .owned_paths
+        .push("docs/plans/component-cutover-matrix.json".into());
+    assert_eq!(
+        run(&wave, &files),
+        [
+            "Documentation steward A9 must own docs/plans/migration.md",
+            "Shared plan docs must be owned only by A9 (also owned by A1, A8)",
+        ]
+    );
+    let (mut wave, files) = fixture();
+    agent_mut(&mut wave, "A8")
+        .role_prompt_paths
+        .push("docs/agents/wave-documentation-role.md".into());
+    assert_eq!(
+        run(&wave, &files),
+        ["Wave 6 must include exactly one documentation steward importing docs/agents/wave-documentation-role.md"]
+    );
+}
+
+#[test]
+fn rule_11_runtime_mix_targets() {
+    let (wave, files) = fixture();
+    // Default executor codex for 7 agents, claude for A2.
+    let config =
+        r#"{"lanes":{"main":{"runtimePolicy":{"runtimeMixTargets":{"codex":3,"claude":0}}}}}"#;
+    assert_eq!(
+        run_with(config, &wave, &files),
+        ["Wave 6 exceeds lane runtime mix targets (codex=7 exceeds target 3; claude=1 exceeds target 0)"]
+    );
+    let config = r#"{"lanes":{"main":{"runtimeMixTargets":{"claude":1}}}}"#;
+    assert!(validate_wave(&wave, &lane_of(config), &files).is_ok());
+}
+
+#[test]
+fn null_thresholds_disable_rules() {
+    let (mut wave, files) = fixture();
+    wave.component_promotions.clear();
+    wave.context7_defaults = None;
+    for agent in &mut wave.agents {
+        agent.components.clear();
+        agent.exit_contract = None;
+        agent.context7_config = None;
+        agent.component_targets.0.clear();
+    }
+    agent_mut(&mut wave, "A9").role_prompt_paths.clear();
+    let mut files = files;
+    files.0.remove(MATRIX);
+    let config = r#"{"validation":{"requireDocumentationStewardFromWave":null,
+        "requireContext7DeclarationsFromWave":null,"requireExitContractsFromWave":null,
+        "requireComponentPromotionsFromWave":null,"requireAgentComponentsFromWave":null}}"#;
+    assert!(validate_wave(&wave, &lane_of(config), &files).is_ok());
+    // With the defaults (absent keys) the same wave fails several rules.
+    assert!(run(&wave, &files).len() >= 5);
+}
+
+#[test]
+fn resolution_errors_come_alone() {
+    let message = |wave: &WaveDefinition, config: &str, files: &MemFiles| match validate_wave(
+        wave,
+        &lane_of(config),
+        files,
+    ) {
+        Err(WaveValidationError::Resolution { message, .. }) => message,
+        other => panic!("expected a resolution error, got {other:?}"),
+    };
+    let (mut wave, files) = fixture();
+    executor(agent_mut(&mut wave, "A1"), &[("profile", "Deep")]);
+    wave.agents[0].owned_paths.clear();
+    assert_eq!(
+        message(&wave, "{}", &files),
+        "Agent A1 references unknown executor profile \"deep\""
+    );
+    let (mut wave, files) = fixture();
+    executor(agent_mut(&mut wave, "A1"), &[("codex.sandbox", "open")]);
+    assert_eq!(
+        message(&wave, "{}", &files),
+        "agent A1.codex.sandbox must be one of: read-only, workspace-write, danger-full-access (got: open)"
+    );
+    let (mut wave, files) = fixture();
+    agent_mut(&mut wave, "A1").skills = vec!["rust".into()];
+    assert_eq!(
+        message(&wave, "{}", &files),
+        "Missing skill bundle \"rust\" in skills"
+    );
+    let files = files.with("skills/rust/skill.json", r#"{"id":"rust"}"#);
+    assert_eq!(
+        message(&wave, "{}", &files),
+        "Missing SKILL.md for skill \"rust\""
+    );
+    let files = files.with("skills/rust/SKILL.md", "# Rust");
+    assert!(validate_wave(&wave, &lane_of("{}"), &files).is_ok());
+    assert_eq!(
+        message(&wave, r#"{"skills":{"byRole":{"design":["ux"]}}}"#, &files),
+        "Missing skill bundle \"ux\" in skills"
+    );
+    let (mut wave, files) = fixture();
+    agent_mut(&mut wave, "A1").context7_config = Some(crate::wave::Context7Config {
+        bundle: Some("python".into()),
+        query: None,
+    });
+    assert_eq!(
+        message(&wave, "{}", &files),
+        "Unknown Context7 bundle \"python\" for agent A1."
+    );
+}
