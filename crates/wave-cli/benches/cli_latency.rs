@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 const RUNS: usize = 30;
 
+// The child is reaped by `wait4` (to read its rusage), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn measure(label: &str, mut make: impl FnMut() -> Command) {
     let mut samples = Vec::with_capacity(RUNS);
     let mut peak_kib = 0i64;
