@@ -114,6 +114,7 @@ pub struct Validator<'a> {
     inputs: &'a dyn InputFiles,
     options: ValidateOptions,
     context7: Option<Context7BundleIndex>,
+    matrix: rules::MatrixCache,
 }
 
 impl std::fmt::Debug for Validator<'_> {
@@ -151,6 +152,7 @@ impl<'a> Validator<'a> {
             inputs,
             options,
             context7,
+            matrix: rules::MatrixCache::default(),
         }
     }
 
@@ -176,7 +178,8 @@ impl<'a> Validator<'a> {
             file: wave.file.clone(),
             message,
         })?;
-        let violations = rules::wave_violations(wave, self.lane, self.inputs, &agents);
+        let violations =
+            rules::wave_violations(wave, self.lane, self.inputs, &agents, &self.matrix);
         if !violations.is_empty() {
             return Err(WaveValidationError::Invalid {
                 wave: wave.wave,

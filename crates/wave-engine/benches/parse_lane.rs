@@ -3,7 +3,7 @@
 //! Run with `cargo bench -p wave-engine --bench parse_lane`. Prints the wall time of
 //! `wave_engine::lane::load_lane` (config, discovery, parse, validation, executor resolution) over
 //! repeated runs, next to the floor of merely reading the same files, and the process's peak RSS
-//! (`getrusage` maxrss) before and after. Figures go to docs/benchmarks.md.
+//! (VmRSS before, and the VmHWM growth during one load, reset with `clear_refs`). Figures go to docs/benchmarks.md.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -47,6 +47,11 @@ fn build_repo(root: &Path) -> usize {
             "requireAgentComponentsFromWave":null,"requireDocumentationStewardFromWave":null,
             "requireContext7DeclarationsFromWave":null,"requireExitContractsFromWave":0}}"#,
     );
+    write(
+        root,
+        "docs/context7/bundles.json",
+        r#"{"version":1,"defaultBundle":"none","bundles":{"none":{"description":"none","libraries":[]}}}"#,
+    );
     for role in ["cont-qa", "integration", "documentation"] {
         write(
             root,
@@ -54,9 +59,31 @@ fn build_repo(root: &Path) -> usize {
             "# Role\n\n## Standing prompt\n\n```text\nStanding prompt.\n```\n",
         );
     }
+    // Every agent promotes its own component, so validation loads and checks the matrix too.
+    let mut components = Vec::new();
+    for w in 0..WAVES {
+        for i in 0..AGENTS {
+            components.push(format!(
+                r#""component-{w}-{n}": {{"currentLevel": "contract-frozen", "promotions": [{{"wave": {w}, "target": "repo-landed"}}]}}"#,
+                n = i + 10
+            ));
+        }
+    }
+    write(
+        root,
+        "docs/plans/component-cutover-matrix.json",
+        &format!(
+            r#"{{"version": 1, "levels": ["inventoried", "contract-frozen", "repo-landed", "baseline-proved", "pilot-live", "qa-proved", "fleet-ready", "cutover-ready", "deprecation-ready"], "components": {{{}}}}}"#,
+            components.join(",\n")
+        ),
+    );
     let mut bytes = 0;
     for w in 0..WAVES {
-        let mut text = format!("# Wave {w}\n\n");
+        let mut text = format!("# Wave {w}\n\n## Component promotions\n\n");
+        for i in 0..AGENTS {
+            text.push_str(&format!("- component-{w}-{}: repo-landed\n", i + 10));
+        }
+        text.push('\n');
         for i in 0..AGENTS {
             text.push_str(&agent_block(w, i));
         }
@@ -67,10 +94,25 @@ fn build_repo(root: &Path) -> usize {
     bytes
 }
 
-fn max_rss_kib() -> i64 {
-    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
-        .map(|u| u.max_rss())
-        .unwrap_or(-1)
+/// A `VmXXX:` figure of /proc/self/status, in KiB.
+fn proc_status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Resets the process's peak RSS (VmHWM) to its current RSS (Linux `clear_refs` value 5).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn stats(mut samples: Vec<Duration>) -> String {
@@ -92,7 +134,6 @@ fn main() {
     let runs = if bench { RUNS } else { 1 };
     let dir = tempfile::tempdir().unwrap();
     let bytes = build_repo(dir.path());
-    let rss_before = max_rss_kib();
 
     let mut floor = Vec::new();
     for _ in 0..runs {
@@ -112,10 +153,15 @@ fn main() {
         ..LaneRequest::default()
     };
     let mut samples = Vec::new();
+    let rss_before = proc_status_kib("VmRSS:");
+    let mut peak_delta = 0;
     for _ in 0..runs {
+        reset_peak_rss();
+        let base = proc_status_kib("VmRSS:");
         let start = Instant::now();
         let lane = load_lane(&request).expect("load lane");
         samples.push(start.elapsed());
+        peak_delta = peak_delta.max(proc_status_kib("VmHWM:").saturating_sub(base));
         assert!(
             lane.wave_errors.is_empty(),
             "{:?}",
@@ -127,7 +173,6 @@ fn main() {
             WAVES * (AGENTS + 3)
         );
     }
-    let rss_after = max_rss_kib();
     println!(
         "lane: {WAVES} waves x {AGENTS} agents (+3 closure agents each), {} KiB of markdown",
         bytes / 1024
@@ -135,7 +180,6 @@ fn main() {
     println!("floor (read the wave files):        {}", stats(floor));
     println!("load_lane (parse + validate + plan): {}", stats(samples));
     println!(
-        "peak RSS: {} KiB before loading, {} KiB after",
-        rss_before, rss_after
+        "RSS before loading: {rss_before} KiB; peak RSS added by one load_lane: {peak_delta} KiB"
     );
 }

@@ -23,6 +23,28 @@ fn allowed_role_prompt_path(path: &str, dir: &str) -> bool {
         && path.to_ascii_lowercase().ends_with(".md")
 }
 
+/// The lane's component cutover matrix, read and parsed at most once per [`super::Validator`]
+/// (upstream re-reads it for every wave; parsing it per wave dominated validation time).
+#[derive(Debug, Default)]
+pub(crate) struct MatrixCache(std::cell::OnceCell<Result<ComponentMatrix, String>>);
+
+impl MatrixCache {
+    /// The parsed matrix, or the error message upstream reports for it.
+    pub(crate) fn get(
+        &self,
+        lane: &LaneConfig,
+        inputs: &dyn InputFiles,
+    ) -> Result<&ComponentMatrix, &String> {
+        self.0
+            .get_or_init(|| {
+                let path = &lane.component_cutover_matrix_json_path;
+                parse_component_matrix(inputs.read(path).as_deref(), path)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+    }
+}
+
 /// The docs the documentation steward must own in `wave`: the shared plan docs, plus the
 /// matrix `.md`/`.json` when the component-promotion rule is active (deduplicated).
 pub fn required_documentation_paths(wave: u32, lane: &LaneConfig) -> Vec<String> {
@@ -55,6 +77,7 @@ pub(crate) fn wave_violations(
     lane: &LaneConfig,
     inputs: &dyn InputFiles,
     agents: &[ValidatedAgent],
+    matrix_cache: &MatrixCache,
 ) -> Vec<String> {
     let roles = &lane.roles;
     let v = &lane.validation;
@@ -76,12 +99,11 @@ pub(crate) fn wave_violations(
     let promoted_level = |id: &str| promoted.iter().find(|(c, _)| *c == id).map(|(_, l)| *l);
     let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
 
-    let mut matrix: Option<ComponentMatrix> = None;
+    let mut matrix: Option<&ComponentMatrix> = None;
     if promotion_rule || !promoted.is_empty() || components_rule {
-        let path = &lane.component_cutover_matrix_json_path;
-        match parse_component_matrix(inputs.read(path).as_deref(), path) {
+        match matrix_cache.get(lane, inputs) {
             Ok(m) => matrix = Some(m),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.clone()),
         }
     }
 
@@ -119,7 +141,7 @@ pub(crate) fn wave_violations(
         ));
     }
 
-    if let Some(m) = &matrix {
+    if let Some(m) = matrix {
         let jp = &m.json_path;
         for (id, level) in &promoted {
             let Some(component) = m.component(id) else {
@@ -248,7 +270,7 @@ pub(crate) fn wave_violations(
                 ));
             }
             for component in &agent.components {
-                if let Some(m) = &matrix {
+                if let Some(m) = matrix {
                     if m.component(component).is_none() {
                         errors.push(format!(
                             "Agent {id} references unknown component \"{component}\" from {}",
