@@ -212,3 +212,76 @@ fn an_invalid_wave_aborts_before_anything_is_written() {
     );
     assert!(!repo.path(".tmp").exists());
 }
+
+#[test]
+fn vendor_executors_get_their_command_lines_and_overlays() {
+    let repo = TestRepo::initialised();
+    let wave = repo
+        .read("docs/plans/waves/wave-0.md")
+        .replacen("### Executor\n\n- id: local", "### Executor\n\n- id: codex\n- model: gpt-5-codex", 1)
+        .replacen(
+            "### Executor\n\n- id: local",
+            "### Executor\n\n- id: claude\n- claude.settings_json: {\"permissions\":{\"allow\":[\"Read\"]}}",
+            1,
+        )
+        .replacen("### Executor\n\n- id: local", "### Executor\n\n- id: opencode\n- opencode.steps: 5", 1);
+    repo.write("docs/plans/waves/wave-0.md", &wave);
+    let out = repo.wave(&["launch", "--dry-run"]);
+    assert_success(&out, "dry run with vendor executors");
+    let root = repo.root().to_string_lossy().into_owned();
+    let dir = format!("{root}/{DRY}");
+    let preview = |slug: &str| -> serde_json::Value {
+        serde_json::from_str(&repo.read(&format!(
+            "{DRY}/executors/wave-0/{slug}/launch-preview.json"
+        )))
+        .unwrap()
+    };
+
+    let codex = preview("0-a1");
+    assert_eq!(codex["executorId"], "codex");
+    assert_eq!(codex["useRateLimitRetries"], true);
+    assert_eq!(
+        codex["invocationLines"][0],
+        format!(
+            "codex --ask-for-approval never exec --skip-git-repo-check --sandbox 'danger-full-access' --model 'gpt-5-codex' - < '{dir}/prompts/wave-0-0-a1.prompt.md' 2>&1 | tee -a '{dir}/logs/wave-0-0-a1.log'"
+        )
+    );
+
+    let claude = preview("0-a8");
+    assert_eq!(
+        claude["invocationLines"][0],
+        format!("task_prompt=$(cat '{dir}/prompts/wave-0-0-a8.prompt.md')")
+    );
+    assert_eq!(
+        claude["invocationLines"][1],
+        format!(
+            "claude -p --no-session-persistence --output-format 'text' --settings '{dir}/executors/wave-0/0-a8/claude-settings.json' --append-system-prompt-file '{dir}/executors/wave-0/0-a8/claude-system-prompt.txt' \"$task_prompt\" 2>&1 | tee -a '{dir}/logs/wave-0-0-a8.log'"
+        )
+    );
+    let settings: serde_json::Value = serde_json::from_str(
+        &repo.read(&format!("{DRY}/executors/wave-0/0-a8/claude-settings.json")),
+    )
+    .unwrap();
+    assert_eq!(
+        settings,
+        serde_json::json!({"permissions": {"allow": ["Read"]}})
+    );
+    assert!(repo
+        .read(&format!(
+            "{DRY}/executors/wave-0/0-a8/claude-system-prompt.txt"
+        ))
+        .contains("A8"));
+
+    let opencode = preview("0-a9");
+    assert_eq!(
+        opencode["env"]["OPENCODE_CONFIG"],
+        format!("{dir}/executors/wave-0/0-a9/opencode.json")
+    );
+    assert_eq!(opencode["limits"]["knownTurnLimit"], 5);
+    let config: serde_json::Value =
+        serde_json::from_str(&repo.read(&format!("{DRY}/executors/wave-0/0-a9/opencode.json")))
+            .unwrap();
+    assert_eq!(config["agent"]["wave-a9"]["steps"], 5);
+    assert_eq!(opencode["skills"]["runtime"], "opencode");
+    assert_eq!(opencode["skills"]["role"], "documentation");
+}

@@ -212,6 +212,26 @@ fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     bytes
 }
 
+/// `launch-preview.json`: the launch spec plus the skills block upstream adds (`ids`, `role`,
+/// `runtime`; skill text is not attached by this runtime yet).
+fn preview_json(
+    spec: &LaunchSpec,
+    resolved: &wave_core::validate::ValidatedAgent,
+) -> serde_json::Value {
+    let mut value = serde_json::to_value(spec).unwrap_or_default();
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "skills".into(),
+            serde_json::json!({
+                "ids": resolved.skills,
+                "role": resolved.roles.runtime_role,
+                "runtime": resolved.executor.id,
+            }),
+        );
+    }
+    value
+}
+
 /// A wave as the manifest lists it: the parsed definition with each agent's resolved executor.
 fn manifest_wave(wave: &PlannedWave) -> serde_json::Value {
     let mut value = serde_json::to_value(&wave.definition).unwrap_or_default();
@@ -406,7 +426,7 @@ fn plan_agent(
         },
         PlannedFile {
             path: preview_path.clone(),
-            contents: json_bytes(&spec),
+            contents: json_bytes(&preview_json(&spec, &planned.resolved)),
         },
     ];
     for overlay in &spec.overlays {
