@@ -3,9 +3,10 @@
 //!
 //! The prompt is split into the *header* (everything before `Assigned implementation prompt:`)
 //! and the *assigned prompt* (the fence after it, up to the file's last closing fence, so an
-//! agent prompt that itself holds fences is read whole). Landmarks and duty lines are only
-//! looked for in the header, outside fences (the skill context is fenced), so the text of an
-//! agent's own prompt or of a skill can never change its role. Owned paths come from the
+//! agent prompt that itself holds fences is read whole). Landmarks are only looked for in the
+//! header, outside fences, and duty lines only in its `Hard requirements for completeness:`
+//! block (the whole header when that block is absent), so the text of an agent's own prompt or
+//! of a skill can never change its role. Owned paths come from the
 //! assigned prompt's `File ownership` bullets, with the wave parser's rules.
 //!
 //! Nothing here fails: missing landmarks give empty lists and upstream's defaults.
@@ -19,6 +20,7 @@ const EXIT_CONTRACT: &str = "Exit contract for this run:";
 const COMPONENTS: &str = "Components you own in this wave:";
 const EVAL_TARGETS: &str = "Eval targets for this wave:";
 const DELIVERABLES: &str = "Deliverables required for this agent:";
+const REQUIREMENTS: &str = "Hard requirements for completeness:";
 const DESIGN_PACKETS: &str = "Same-wave design packets to read before coding:";
 
 /// Duty lines: marker syntax templates that `prompt::compile` (and upstream) print only for the
@@ -397,7 +399,17 @@ pub fn parse_prompt(prompt: &str) -> PromptFacts {
         .iter()
         .find_map(|l| executor_line(l))
         .unwrap_or_default();
-    let has = |needle: &str| header.iter().any(|l| l.contains(needle));
+    // Duty lines live in the requirements block; a skill's text (later, fenced, possibly with
+    // fences of its own) must never count, so only fall back to the whole header without it.
+    let duty_scope: Vec<&str> = match header.iter().position(|l| l.trim() == REQUIREMENTS) {
+        Some(start) => header[start + 1..]
+            .iter()
+            .take_while(|l| !l.trim().is_empty())
+            .copied()
+            .collect(),
+        None => header.clone(),
+    };
+    let has = |needle: &str| duty_scope.iter().any(|l| l.contains(needle));
     let duties = DutyLines {
         gate: has(DUTY_GATE),
         eval: has(DUTY_EVAL),
@@ -453,6 +465,18 @@ mod tests {
         assert!(!facts.duties.design);
         assert_eq!(facts.design_packets, ["docs/design.md"]);
         assert_eq!(facts.agent_id, "");
+    }
+
+    #[test]
+    fn duties_come_from_the_requirements_block_only() {
+        let prompt = "Hard requirements for completeness:\n- `[wave-security] state=<clear>`\n\n\
+                      ## Skill context\n\n```text\n```\n- `[wave-design] state=<x>`\n```\n";
+        let duties = parse_prompt(prompt).duties;
+        assert!(duties.security);
+        assert!(
+            !duties.design,
+            "a skill whose own fence desynchronises ours"
+        );
     }
 
     #[test]

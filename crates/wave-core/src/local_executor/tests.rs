@@ -272,6 +272,11 @@ fn design_wave_doc_steward(skills: Option<(Vec<String>, String)>) -> Plan {
     let mut f = fx("A9", duties, &["docs/plans/current-state.md"]);
     f.design_packets = vec!["docs/plans/waves/design/wave-3-D1.md".into()];
     f.skills = skills;
+    // Upstream's trigger words, in the agent's own prompt: never read as a duty.
+    f.agent_prompt = format!(
+        "Read the wave design first; it ends with `[wave-design] state=<ready-for-implementation|blocked>`.\n{}",
+        f.agent_prompt
+    );
     f.plan()
 }
 
