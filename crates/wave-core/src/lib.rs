@@ -11,6 +11,7 @@ pub mod contract;
 pub mod gates;
 pub mod ids;
 pub mod launch_spec;
+pub mod local_executor;
 pub mod markers;
 pub mod paths;
 pub mod prompt;

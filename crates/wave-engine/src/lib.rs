@@ -6,5 +6,6 @@
 pub mod doctor;
 pub mod dry_run;
 pub mod lane;
+pub mod local_executor;
 pub mod manifest;
 pub mod scaffold;
