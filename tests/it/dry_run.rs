@@ -285,3 +285,74 @@ fn vendor_executors_get_their_command_lines_and_overlays() {
     assert_eq!(opencode["skills"]["runtime"], "opencode");
     assert_eq!(opencode["skills"]["role"], "documentation");
 }
+
+#[test]
+fn previewed_local_lines_run_the_builtin_executor() {
+    let repo = TestRepo::initialised();
+    assert_success(
+        &repo.wave(&["launch", "--dry-run"]),
+        "wave launch --dry-run",
+    );
+    std::fs::create_dir_all(repo.path(&format!("{DRY}/logs"))).unwrap();
+    for (slug, marker) in [
+        (
+            "0-a1",
+            "[wave-proof] completion=contract durability=none proof=unit state=met",
+        ),
+        ("0-a8", "[wave-integration] state=ready-for-doc-closure"),
+        ("0-a9", "[wave-doc-closure] state=no-change"),
+        (
+            "0-a0",
+            "[wave-gate] architecture=pass integration=pass durability=pass live=pass docs=pass",
+        ),
+    ] {
+        let preview: serde_json::Value = serde_json::from_str(&repo.read(&format!(
+            "{DRY}/executors/wave-0/{slug}/launch-preview.json"
+        )))
+        .unwrap();
+        let line = preview["invocationLines"][0].as_str().unwrap();
+        let out = std::process::Command::new("bash")
+            .args(["-c", &format!("set -o pipefail; {line}")])
+            .current_dir(repo.root())
+            .output()
+            .unwrap();
+        assert_success(&out, line);
+        let log = repo.read(&format!("{DRY}/logs/wave-0-{slug}.log"));
+        assert!(log.contains(marker), "{slug}: {log}");
+    }
+    assert!(
+        repo.read("src/hello.md").contains("Wave local executor"),
+        "deliverable placeholder created"
+    );
+    assert!(repo
+        .read("docs/plans/waves/reviews/wave-0-cont-qa.md")
+        .trim_end()
+        .ends_with("Verdict: PASS"));
+
+    // The executor's exit code is the process's, so a runner can record it.
+    let out = repo
+        .command(&[
+            "local-executor",
+            "--prompt-file",
+            &format!("{DRY}/prompts/wave-0-0-a1.prompt.md"),
+        ])
+        .env("WAVE_LOCAL_EXECUTOR_EXIT_CODE", "3")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let bad = repo
+        .command(&[
+            "local-executor",
+            "--prompt-file",
+            &format!("{DRY}/prompts/wave-0-0-a1.prompt.md"),
+        ])
+        .env("WAVE_LOCAL_EXECUTOR_DELAY_MS", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("WAVE_LOCAL_EXECUTOR_DELAY_MS"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -30,6 +30,31 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Launch waves of a lane (`--dry-run` writes prompts and executor previews only).
     Launch(Box<LaunchArgs>),
+    /// The built-in `local` executor: reads a compiled prompt, creates the agent's missing
+    /// deliverables as placeholders and prints the markers its role requires (no model, no
+    /// network). Launchers run it; it is rarely run by hand.
+    #[command(hide = true, after_help = local_executor_knobs())]
+    LocalExecutor(LocalExecutorArgs),
+}
+
+/// `wave local-executor`.
+#[derive(Debug, Args)]
+pub struct LocalExecutorArgs {
+    /// The compiled prompt file (relative paths are taken from the repository root).
+    #[arg(long, value_name = "PATH")]
+    pub prompt_file: PathBuf,
+}
+
+/// The local executor's environment knobs, for its `--help`.
+fn local_executor_knobs() -> String {
+    let mut text = String::from("Environment knobs (for benchmarks and crash tests):\n");
+    for knob in wave_engine::local_executor::KNOBS {
+        text.push_str(&format!(
+            "  {}  {}\n      {}\n",
+            knob.name, knob.value, knob.effect
+        ));
+    }
+    text
 }
 
 /// `wave init`.

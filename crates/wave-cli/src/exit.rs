@@ -11,12 +11,24 @@
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i32)]
 pub enum Code {
     /// Success.
-    Ok = 0,
+    Ok,
     /// Generic failure.
-    Failure = 1,
+    Failure,
+    /// A code passed through from a child or an executor.
+    Exit(i32),
+}
+
+impl Code {
+    /// The numeric exit status.
+    pub fn as_i32(self) -> i32 {
+        match self {
+            Code::Ok => 0,
+            Code::Failure => 1,
+            Code::Exit(code) => code,
+        }
+    }
 }
 
 impl Code {

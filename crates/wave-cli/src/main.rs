@@ -18,5 +18,5 @@ fn main() {
             exit::Code::from_error(&err)
         }
     };
-    std::process::exit(code as i32);
+    std::process::exit(code.as_i32());
 }

@@ -6,6 +6,7 @@
 mod doctor;
 mod init;
 mod launch;
+mod local_executor;
 
 use std::path::PathBuf;
 
@@ -20,6 +21,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Init(args) => init::run(repo_root(cli.repo_root, true)?, &args),
         Command::Doctor(args) => doctor::run(repo_root(cli.repo_root, false)?, &args),
         Command::Launch(args) => launch::run(repo_root(cli.repo_root, false)?, &args),
+        Command::LocalExecutor(args) => {
+            local_executor::run(repo_root(cli.repo_root, false)?, &args)
+        }
     }
 }
 
