@@ -356,3 +356,71 @@ fn previewed_local_lines_run_the_builtin_executor() {
         stderr(&bad)
     );
 }
+
+/// The validator's realistic fixture (every closure role, eval targets, a design steward, a
+/// security reviewer, a component matrix, default thresholds) as a repository on disk.
+fn realistic_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    macro_rules! fixture {
+        ($rel:literal, $file:literal) => {
+            repo.write(
+                $rel,
+                include_str!(concat!(
+                    "../../crates/wave-core/src/validate/testdata/",
+                    $file
+                )),
+            )
+        };
+    }
+    repo.write("wave.config.json", "{}\n");
+    fixture!("docs/plans/waves/wave-6.md", "wave-6.md");
+    fixture!(
+        "docs/plans/component-cutover-matrix.json",
+        "component-cutover-matrix.json"
+    );
+    fixture!("docs/context7/bundles.json", "bundles.json");
+    fixture!(
+        "docs/evals/benchmark-catalog.json",
+        "benchmark-catalog.json"
+    );
+    fixture!("docs/agents/wave-cont-qa-role.md", "wave-cont-qa-role.md");
+    fixture!(
+        "docs/agents/wave-cont-eval-role.md",
+        "wave-cont-eval-role.md"
+    );
+    fixture!(
+        "docs/agents/wave-integration-role.md",
+        "wave-integration-role.md"
+    );
+    fixture!(
+        "docs/agents/wave-documentation-role.md",
+        "wave-documentation-role.md"
+    );
+    fixture!("docs/agents/wave-security-role.md", "wave-security-role.md");
+    fixture!("docs/agents/wave-design-role.md", "wave-design-role.md");
+    repo
+}
+
+#[test]
+fn realistic_wave_prompts_carry_eval_targets_and_role_duties() {
+    let repo = realistic_repo();
+    let out = repo.wave(&["launch", "--dry-run", "--start-wave", "6"]);
+    assert_success(&out, "dry run of the realistic wave");
+    let prompt = |slug: &str| repo.read(&format!("{DRY}/prompts/wave-6-{slug}.prompt.md"));
+
+    let eval = prompt("6-e0");
+    assert!(
+        eval.contains(
+            "Eval targets for this wave:\n- Benchmark catalog: docs/evals/benchmark-catalog.json\n\
+             - replay-latency: pinned benchmarks=http-latency objective=Keep replay latency flat threshold=p95 under 250ms\n\
+             - output-shape: delegated family=service-output allowed-benchmarks=response-shape, error-shape objective=Responses keep their shape threshold=no regressions\n"
+        ),
+        "{eval}"
+    );
+    assert!(eval.contains("[wave-eval] state=<satisfied|needs-more-work|blocked>"));
+    assert!(prompt("6-a7").contains("[wave-security] state=<clear|concerns|blocked>"));
+    assert!(
+        prompt("6-a1").contains("Components you own in this wave:\n- ledger-core: repo-landed\n")
+    );
+    assert!(prompt("6-a1").contains("Context7 scope for this run:\n- Bundle: node\n"));
+}

@@ -16,7 +16,9 @@ use wave_core::launch_spec::{self, LaunchSpec, SkillProjection, SpecInput};
 use wave_core::paths::{
     AgentFileStem, LaneLocation, LanePaths, ProjectScope, RepoRelPath, RunVariant,
 };
-use wave_core::prompt::{self, Duties, PromptContext7, PromptInputs, PromptProofArtifact, RoleIds};
+use wave_core::prompt::{
+    self, Duties, PromptContext7, PromptEvalTarget, PromptInputs, PromptProofArtifact, RoleIds,
+};
 
 use wave_core::validate::roles::ContEvalKind;
 
@@ -351,6 +353,39 @@ fn plan_agent(
         libraries: &libraries,
     });
     let exit_contract = agent.exit_contract.as_ref().and_then(|c| c.validate().ok());
+    // Eval targets as the prompt shows them: delegated targets list their family's benchmarks
+    // from the catalog (upstream falls back to the raw targets when the catalog is unusable).
+    let catalog_path = &lane.benchmark_catalog_path;
+    let catalog = (!def.eval_targets.is_empty())
+        .then(|| {
+            wave_core::validate::catalog::parse_benchmark_catalog(
+                files.read_text(Path::new(catalog_path)).as_deref(),
+                catalog_path,
+            )
+            .ok()
+        })
+        .flatten();
+    let allowed: Vec<Vec<String>> = def
+        .eval_targets
+        .iter()
+        .map(|t| match &catalog {
+            Some(c) => c.allowed_benchmarks(t),
+            None => t.benchmarks.clone(),
+        })
+        .collect();
+    let eval_targets: Vec<PromptEvalTarget<'_>> = def
+        .eval_targets
+        .iter()
+        .zip(&allowed)
+        .map(|(t, benchmarks)| PromptEvalTarget {
+            id: &t.id,
+            selection: t.selection,
+            benchmark_family: t.benchmark_family.as_deref(),
+            benchmarks,
+            objective: &t.objective,
+            threshold: &t.threshold,
+        })
+        .collect();
     let repo_root_text = repo_root.to_string_lossy();
     let board_abs = board.to_string_lossy();
     let board_rel = rel(&board);
@@ -373,8 +408,8 @@ fn plan_agent(
         shared_plan_docs: &lane.shared_plan_docs,
         exit_contract,
         promotions: &promotions,
-        benchmark_catalog: None,
-        eval_targets: &[],
+        benchmark_catalog: (!eval_targets.is_empty()).then_some(catalog_path.as_str()),
+        eval_targets: &eval_targets,
         components: &components,
         deliverables: &agent.deliverables,
         design_packets: &design_packets,
