@@ -515,3 +515,110 @@ fn pretty(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Rate-limit retry policy of a launch (`--agent-rate-limit-*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitPolicy {
+    /// Retries after the first try (`--agent-rate-limit-retries`, default 2).
+    pub retries: u32,
+    /// Base delay in seconds (default 20).
+    pub base_delay_seconds: u32,
+    /// Maximum delay in seconds before jitter (default 180).
+    pub max_delay_seconds: u32,
+}
+
+impl Default for RateLimitPolicy {
+    fn default() -> Self {
+        RateLimitPolicy {
+            retries: 2,
+            base_delay_seconds: 20,
+            max_delay_seconds: 180,
+        }
+    }
+}
+
+/// The case-insensitive extended regex upstream greps a failed try's output for.
+pub const RATE_LIMIT_PATTERN: &str =
+    "429 Too Many Requests|exceeded retry limit|last status: 429|rate limit";
+
+/// The shell script an agent runner executes for `spec` (run as `bash -c`).
+///
+/// Upstream's script with its defect fixed: it ends with `exit "$status"`, so the executor's
+/// real exit code reaches the runner and the status file (upstream's shell always exits 0).
+/// The script's own stdout goes to `/dev/null`: the invocation lines already `tee` the
+/// executor's output into the log, so the runner must not append it a second time; stderr of
+/// the shell itself (e.g. a failing `cd`) still reaches the runner.
+///
+/// For codex, claude and opencode the lines run in upstream's rate-limit loop: up to
+/// `retries + 1` tries; a try that fails and whose part of the log matches
+/// [`RATE_LIMIT_PATTERN`] sleeps `min(base·2^(try−1), max) + rand(0..4)` seconds, appends
+/// `[<lane>-wave-launcher] rate-limit detected for <id>; retry <try>/<max> after <s>s` to the log
+/// and tries again; any other failure stops at once.
+pub fn agent_script(
+    spec: &LaunchSpec,
+    repo_root: &str,
+    lane: &str,
+    agent_id: &str,
+    log_path: &str,
+    policy: RateLimitPolicy,
+) -> String {
+    let log = shell_quote(log_path);
+    let mut lines = vec![
+        format!("cd {}", shell_quote(repo_root)),
+        "set -o pipefail".to_string(),
+        "exec 1>/dev/null".to_string(),
+    ];
+    for (key, value) in &spec.env {
+        lines.push(format!("export {key}={}", shell_quote(value)));
+    }
+    if !spec.use_rate_limit_retries {
+        lines.extend(spec.invocation_lines.iter().cloned());
+        lines.push("status=$?".into());
+    } else {
+        lines.push(format!(": > {log}"));
+        lines.push(format!(
+            "max_rate_attempts={}",
+            policy.retries.saturating_add(1)
+        ));
+        lines.push(format!(
+            "rate_delay_base={}",
+            policy.base_delay_seconds.max(1)
+        ));
+        lines.push(format!(
+            "rate_delay_max={}",
+            policy.max_delay_seconds.max(1)
+        ));
+        lines.push("rate_attempt=1".into());
+        lines.push("status=1".into());
+        lines.push("while [ \"$rate_attempt\" -le \"$max_rate_attempts\" ]; do".into());
+        lines.push(format!(
+            "  attempt_log_offset=$(wc -c < {log} 2>/dev/null || echo 0)"
+        ));
+        for line in &spec.invocation_lines {
+            lines.push(format!("  {line}"));
+        }
+        lines.push("  status=$?".into());
+        lines.push("  if [ \"$status\" -eq 0 ] || [ \"$rate_attempt\" -ge \"$max_rate_attempts\" ]; then break; fi".into());
+        lines.push(format!(
+            "  if tail -c +$((attempt_log_offset + 1)) {log} | grep -Eqi {}; then",
+            shell_quote(RATE_LIMIT_PATTERN)
+        ));
+        lines.push("    sleep_seconds=$((rate_delay_base * (2 ** (rate_attempt - 1))))".into());
+        lines.push("    if [ \"$sleep_seconds\" -gt \"$rate_delay_max\" ]; then sleep_seconds=$rate_delay_max; fi".into());
+        lines.push("    sleep_seconds=$((sleep_seconds + RANDOM % 5))".into());
+        let notice = shell_quote(&format!(
+            "[{lane}-wave-launcher] rate-limit detected for {agent_id}; retry "
+        ));
+        lines.push(format!(
+            "    echo {notice}\"${{rate_attempt}}/${{max_rate_attempts}} after ${{sleep_seconds}}s\" >> {log}"
+        ));
+        lines.push("    sleep \"$sleep_seconds\"".into());
+        lines.push("    rate_attempt=$((rate_attempt + 1))".into());
+        lines.push("    continue".into());
+        lines.push("  fi".into());
+        lines.push("  break".into());
+        lines.push("done".into());
+    }
+    lines.push("exit \"$status\"".into());
+    lines.join("\n")
+}
