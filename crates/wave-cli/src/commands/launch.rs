@@ -1,14 +1,15 @@
-//! `wave launch`: validate the flags into an invocation, then run the dry-run planner.
-//!
-//! Live launches arrive with the launcher milestone; until then they are refused with a clear
-//! message instead of half-working.
+//! `wave launch`: validate the flags into an invocation, then plan (`--dry-run`) or run the
+//! lane with the live launcher.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 use wave_core::config::{CodexSandbox, ExecutorId};
+use wave_core::ids::RunId;
+use wave_core::launch_spec::RateLimitPolicy;
 use wave_engine::dry_run::DryRunOptions;
+use wave_engine::launch::{LaunchError, LaunchOptions};
 use wave_engine::lane::LaneRequest;
 
 use crate::cli::{LaunchArgs, TerminalSurface};
@@ -19,6 +20,7 @@ use crate::exit::Code;
 struct Invocation {
     lane: LaneRequest,
     dry_run: DryRunOptions,
+    live: LaunchOptions,
 }
 
 fn resolve_path(repo_root: &Path, path: &Path) -> PathBuf {
@@ -67,9 +69,6 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
             })
         })
         .transpose()?;
-    if !args.dry_run {
-        bail!("live launches are not available in this build yet; run `wave launch --dry-run` to plan the lane");
-    }
     if args.reconcile_status {
         bail!("--reconcile-status is not available in this build yet");
     }
@@ -80,7 +79,41 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
+    let concurrency = args.max_concurrent_agents.map_or_else(
+        || std::thread::available_parallelism().map_or(4, |n| n.get() * 4),
+        |n| n as usize,
+    );
+    let run_id = match std::env::var("WAVE_SUPERVISOR_RUN_ID") {
+        Ok(v) if !v.trim().is_empty() => Some(
+            v.trim()
+                .parse::<RunId>()
+                .with_context(|| format!("WAVE_SUPERVISOR_RUN_ID: expected run-<ms>-<8 hex>, got {v:?}"))?,
+        ),
+        _ => None,
+    };
+    let wave_binary = std::env::current_exe().context("locate the wave binary")?;
+    let live = LaunchOptions {
+        start_wave: args.start_wave,
+        end_wave: args.end_wave,
+        timeout_minutes: args.timeout_minutes,
+        max_retries_per_wave: args.max_retries_per_wave,
+        rate_limit: RateLimitPolicy {
+            retries: args.agent_rate_limit_retries,
+            base_delay_seconds: args.agent_rate_limit_base_delay_seconds,
+            max_delay_seconds: args.agent_rate_limit_max_delay_seconds,
+        },
+        stagger: Duration::from_millis(args.agent_launch_stagger_ms),
+        max_concurrent_agents: concurrency,
+        orchestrator_id: args
+            .orchestrator_id
+            .clone()
+            .unwrap_or_else(|| format!("{}-orch-{}", args.lane, std::process::id())),
+        manifest_out: args.manifest_out.as_deref().map(|p| resolve_path(&repo_root, p)),
+        wave_binary: wave_binary.clone(),
+        run_id,
+    };
     Ok(Invocation {
+        live,
         lane: LaneRequest {
             repo_root: repo_root.clone(),
             project: args.project.clone(),
@@ -95,7 +128,7 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
                 .manifest_out
                 .as_deref()
                 .map(|p| resolve_path(&repo_root, p)),
-            wave_binary: std::env::current_exe().context("locate the wave binary")?,
+            wave_binary,
             now_ms,
         },
     })
@@ -107,6 +140,9 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
     let loaded = wave_engine::lane::load_lane(&invocation.lane)?;
     if let Some(warning) = &loaded.config_warning {
         eprintln!("[wave] warning: {warning}");
+    }
+    if !args.dry_run {
+        return run_live(&repo_root, &loaded, &invocation.live);
     }
     let report = wave_engine::dry_run::run(&repo_root, &loaded, &invocation.dry_run)?;
     let rel = |p: &Path| {
@@ -136,4 +172,31 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
     );
     println!("Dry run enabled, no agent was started.");
     Ok(Code::Ok)
+}
+
+/// Runs the lane for real and reports each wave's outcome.
+fn run_live(repo_root: &Path, loaded: &wave_engine::lane::LoadedLane, options: &LaunchOptions) -> anyhow::Result<Code> {
+    let report = match wave_engine::launch::run(repo_root, loaded, options) {
+        Ok(report) => report,
+        Err(err @ LaunchError::LaneLocked { .. }) => {
+            eprintln!("wave: error: {err}");
+            return Ok(Code::Exit(err.exit_code()));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let state = report.state_dir.strip_prefix(repo_root).unwrap_or(&report.state_dir).display().to_string();
+    for wave in &report.waves {
+        let o = &wave.outcome;
+        println!("[wave] wave {}: {:?} after {} attempt(s) (exit {})", wave.wave, o.status, o.attempts, o.exit_code);
+        for failure in &o.failures {
+            println!(
+                "[wave]   {} {}: {}",
+                failure.agent_id.as_deref().unwrap_or("-"),
+                failure.status_code.as_str(),
+                failure.detail
+            );
+        }
+    }
+    println!("[wave] state: {state}");
+    Ok(if report.exit_code == 0 { Code::Ok } else { Code::Exit(report.exit_code) })
 }

@@ -1,0 +1,537 @@
+//! Live `wave launch`: runs the selected waves of a lane with detached agent runners.
+//!
+//! Owns the IO around the pure [`WaveDriver`]: it takes the lane lock (`launcher.lock`, a kernel
+//! `flock`, so a crashed launcher never leaves a stale lock), writes the manifest, prepares every
+//! agent of a wave up front (prompt, preview, overlays), and then executes the driver's steps —
+//! starting runners (`wave agent-runner`, detached in their own session) with the launch stagger
+//! and a concurrency bound, learning of each runner's end through a pidfd (one small waiter
+//! thread per running agent, so the launcher reacts within milliseconds instead of polling),
+//! turning the agent's log and report into a summary, and feeding it back to the driver.
+//!
+//! Caveats: runners outlive a killed launcher by design (they finish and write their status);
+//! a relaunch after a crash reuses agents whose status file proves they completed with the
+//! current prompt. Adopting still-running runners is the supervisor's job (next milestone).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use wave_core::config::ExecutorId;
+use wave_core::driver::{
+    AgentObservation, DriverInput, DriverRecord, PreviousRun, Step, WaveDriver, WaveOutcome,
+    WaveStatus,
+};
+use wave_core::gates::ResolvedEvalTarget;
+use wave_core::ids::{LaneId, RunId, WaveNumber};
+use wave_core::launch_spec::{agent_script, RateLimitPolicy};
+use wave_core::markers::{build_summary, AgentSummary, DeliverableState, ProofArtifactState, SummaryContext};
+use wave_core::paths::{LanePaths, RunVariant};
+use wave_core::timefmt::iso8601_millis;
+use wave_runtime::{ExecCommand, RunnerPayload, RuntimeRecord};
+use wave_store::{FileLock, StoreError};
+
+use crate::dry_run::{lane_paths, manifest_file, select_waves, DryRunError};
+use crate::lane::{LoadedLane, PlannedWave, RepoFiles};
+use crate::manifest::{hex, InventoryError};
+use crate::prepare::{json_bytes, prepare_agent, PreparedAgent, PrepareError};
+
+/// How to run the lane.
+#[derive(Debug, Clone)]
+pub struct LaunchOptions {
+    /// First wave (inclusive).
+    pub start_wave: u32,
+    /// Last wave (inclusive), default the lane's last.
+    pub end_wave: Option<u32>,
+    /// `--timeout-minutes`: per-agent limit (an agent's `budget.minutes` can lower it).
+    pub timeout_minutes: u32,
+    /// `--max-retries-per-wave`.
+    pub max_retries_per_wave: u32,
+    /// `--agent-rate-limit-*`.
+    pub rate_limit: RateLimitPolicy,
+    /// `--agent-launch-stagger-ms`: pause between launches of a fan-out.
+    pub stagger: Duration,
+    /// Most agents running at once.
+    pub max_concurrent_agents: usize,
+    /// Recorded in status files and exported to executors.
+    pub orchestrator_id: String,
+    /// `--manifest-out`.
+    pub manifest_out: Option<PathBuf>,
+    /// The `wave` binary (runs `agent-runner` and `local-executor`).
+    pub wave_binary: PathBuf,
+    /// The supervisor run this launcher serves (`WAVE_SUPERVISOR_RUN_ID`).
+    pub run_id: Option<RunId>,
+}
+
+/// One wave's result.
+#[derive(Debug, Clone)]
+pub struct WaveReport {
+    /// Wave number.
+    pub wave: u32,
+    /// What the driver decided.
+    pub outcome: WaveOutcome,
+}
+
+/// The launch's result.
+#[derive(Debug, Clone)]
+pub struct LaunchReport {
+    /// Exit code: 0, or the first failing wave's 1 / 42 / 43.
+    pub exit_code: i32,
+    /// Waves run, in order (the first wave that does not complete ends the launch).
+    pub waves: Vec<WaveReport>,
+    /// The state directory.
+    pub state_dir: PathBuf,
+}
+
+/// Why a launch could not run to a decision.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// Another live launcher holds the lane (exit 32).
+    #[error("another launcher holds the lane lock {path}{}", holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    LaneLocked {
+        /// The lock file.
+        path: PathBuf,
+        /// What the holder wrote into it.
+        holder: Option<String>,
+    },
+    /// Range, validation or layout errors.
+    #[error(transparent)]
+    Plan(#[from] DryRunError),
+    /// An agent could not be prepared.
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    /// Hashing the docs tree failed.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    /// A state file could not be written or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Starting or observing a runner failed.
+    #[error(transparent)]
+    Runner(#[from] wave_runtime::RunnerError),
+    /// The driver asked to wait while nothing was running (a bug, reported instead of hanging).
+    #[error("wave {wave}: the driver is waiting but no agent is running")]
+    Stalled {
+        /// The wave.
+        wave: u32,
+    },
+}
+
+impl LaunchError {
+    /// The exit code upstream uses for this error (32 for the lane lock, else 1).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LaunchError::LaneLocked { .. } => wave_core::gates::EXIT_LOCK_HELD,
+            _ => 1,
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+fn now_iso() -> String {
+    iso8601_millis(now_ms())
+}
+
+/// Runs the selected waves of `loaded`.
+pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &LaunchOptions) -> Result<LaunchReport, LaunchError> {
+    let selected = select_waves(loaded, options.start_wave, options.end_wave)?;
+    let paths = lane_paths(repo_root, &loaded.lane, RunVariant::Live)?;
+    for dir in paths.launcher_startup_dirs() {
+        wave_store::create_dir_all_durable(&dir)?;
+    }
+    let lock_path = paths.launcher_lock();
+    let Some(lock) = FileLock::try_acquire(&lock_path)? else {
+        let holder = std::fs::read_to_string(&lock_path).ok().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        return Err(LaunchError::LaneLocked { path: lock_path, holder });
+    };
+    lock.write_holder(&json!({
+        "pid": std::process::id(),
+        "argv": std::env::args().collect::<Vec<_>>(),
+        "startedAt": now_iso(),
+        "orchestratorId": options.orchestrator_id,
+    }))?;
+
+    let manifest_path = options.manifest_out.clone().unwrap_or_else(|| paths.waves_manifest());
+    let (manifest, _) = manifest_file(repo_root, loaded, manifest_path, now_ms())?;
+    wave_store::write_bytes_atomic(&manifest.path, &manifest.contents)?;
+
+    let mut reports = Vec::new();
+    let mut exit_code = 0;
+    for wave in selected {
+        let outcome = run_wave(repo_root, &paths, loaded, wave, options)?;
+        let done = outcome.status == WaveStatus::Completed;
+        if !done {
+            exit_code = outcome.exit_code;
+        }
+        reports.push(WaveReport { wave: wave.definition.wave, outcome });
+        if !done {
+            break;
+        }
+    }
+    lock.release();
+    Ok(LaunchReport { exit_code, waves: reports, state_dir: paths.state_dir().to_path_buf() })
+}
+
+/// A started agent.
+struct Running {
+    prepared_index: usize,
+    attempt: u32,
+}
+
+/// Runs one wave to the driver's decision.
+fn run_wave(
+    repo_root: &Path,
+    paths: &LanePaths,
+    loaded: &LoadedLane,
+    wave: &PlannedWave,
+    options: &LaunchOptions,
+) -> Result<WaveOutcome, LaunchError> {
+    let files = RepoFiles::new(repo_root);
+    let def = &wave.definition;
+    let mut prepared = Vec::with_capacity(wave.agents.len());
+    for agent in &wave.agents {
+        prepared.push(prepare_agent(repo_root, paths, loaded, wave, agent, &files, &options.wave_binary)?);
+    }
+    let prompt_hashes: Vec<String> = prepared.iter().map(|p| hex(&Sha256::digest(p.prompt_text.as_bytes()))).collect();
+    let previous: Vec<Option<PreviousRun>> = prepared.iter().map(previous_run).collect();
+    let resolved: Vec<_> = wave.agents.iter().map(|a| a.resolved.clone()).collect();
+    let eval_targets = resolved_eval_targets(loaded, def, &files);
+    let mut driver = WaveDriver::new(DriverInput {
+        lane: &loaded.lane,
+        wave: def,
+        agents: &resolved,
+        prompt_hashes: prompt_hashes.clone(),
+        previous,
+        max_attempts: options.max_retries_per_wave.saturating_add(1),
+        eval_targets,
+    });
+    let index_of: HashMap<String, usize> = prepared.iter().enumerate().map(|(i, p)| (p.agent_id.to_string(), i)).collect();
+    let control_plane = paths.control_plane_log(WaveNumber::from(def.wave));
+    let coordination = paths.coordination_log(WaveNumber::from(def.wave));
+    let lane_id: LaneId = loaded.lane.lane.parse().map_err(DryRunError::from)?;
+
+    let (tx, rx) = mpsc::channel::<String>();
+    let mut running: HashMap<String, Running> = HashMap::new();
+    let mut queue: VecDeque<(u32, String, bool)> = VecDeque::new();
+    let mut last_fan_out_launch: Option<Instant> = None;
+    loop {
+        match driver.next_step() {
+            Step::Done(outcome) => {
+                persist(&driver.take_records(), &control_plane, &coordination, &loaded.lane.lane, def.wave, options)?;
+                return Ok(outcome);
+            }
+            Step::Launch { attempt, agent_ids, fan_out } => {
+                queue.extend(agent_ids.into_iter().map(|id| (attempt, id, fan_out)));
+            }
+            Step::Wait => {}
+        }
+        persist(&driver.take_records(), &control_plane, &coordination, &loaded.lane.lane, def.wave, options)?;
+        // Start what the concurrency bound allows; the stagger separates fan-out launches only.
+        while running.len() < options.max_concurrent_agents.max(1) {
+            let Some((attempt, id, fan_out)) = queue.pop_front() else { break };
+            let Some(&index) = index_of.get(&id) else { continue };
+            if fan_out {
+                if let Some(last) = last_fan_out_launch {
+                    let wait = options.stagger.saturating_sub(last.elapsed());
+                    if !wait.is_zero() {
+                        std::thread::sleep(wait);
+                    }
+                }
+                last_fan_out_launch = Some(Instant::now());
+            }
+            let agent = &wave.agents[index];
+            start_agent(
+                repo_root,
+                &prepared[index],
+                agent.resolved.executor.budget.and_then(|b| b.minutes),
+                attempt,
+                &prompt_hashes[index],
+                &lane_id,
+                options,
+                tx.clone(),
+            )?;
+            append_control(&control_plane, &loaded.lane.lane, def.wave, attempt, "agent_run", &id, "started", json!({"executorId": prepared[index].executor_id()}), options)?;
+            running.insert(id, Running { prepared_index: index, attempt });
+        }
+        if running.is_empty() {
+            return Err(LaunchError::Stalled { wave: def.wave });
+        }
+        let Ok(finished) = rx.recv() else {
+            return Err(LaunchError::Stalled { wave: def.wave });
+        };
+        let Some(run) = running.remove(&finished) else { continue };
+        let agent = &wave.agents[run.prepared_index];
+        let obs = observe(repo_root, &prepared[run.prepared_index], agent, run.attempt, &prompt_hashes[run.prepared_index], loaded, &files)?;
+        let action = match (obs.timed_out, obs.exit_code) {
+            (true, _) => "timed_out",
+            (false, Some(0)) => "completed",
+            _ => "failed",
+        };
+        append_control(&control_plane, &loaded.lane.lane, def.wave, run.attempt, "agent_run", &finished, action, json!({"exitCode": obs.exit_code}), options)?;
+        driver.observe(obs);
+    }
+}
+
+/// The existing status of an agent, for reuse by prompt hash.
+fn previous_run(prepared: &PreparedAgent) -> Option<PreviousRun> {
+    let status = wave_runtime::read_status_if_present(&prepared.files.status).ok().flatten()?;
+    let summary: Option<AgentSummary> = std::fs::read(&prepared.files.summary).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    Some(PreviousRun { code: status.code, prompt_hash: status.prompt_hash.unwrap_or_default(), summary })
+}
+
+/// The wave's eval targets with the benchmarks each may use (catalog-resolved).
+fn resolved_eval_targets(loaded: &LoadedLane, def: &wave_core::wave::WaveDefinition, files: &RepoFiles) -> Vec<ResolvedEvalTarget> {
+    if def.eval_targets.is_empty() {
+        return Vec::new();
+    }
+    let path = &loaded.lane.benchmark_catalog_path;
+    let catalog = wave_core::validate::catalog::parse_benchmark_catalog(files.read_text(Path::new(path)).as_deref(), path).ok();
+    def.eval_targets
+        .iter()
+        .map(|t| ResolvedEvalTarget {
+            target: t.clone(),
+            allowed_benchmarks: catalog.as_ref().map_or_else(|| t.benchmarks.clone(), |c| c.allowed_benchmarks(t)),
+        })
+        .collect()
+}
+
+/// Writes the agent's files and payload, clears its previous status, and starts its runner.
+#[allow(clippy::too_many_arguments)]
+fn start_agent(
+    repo_root: &Path,
+    prepared: &PreparedAgent,
+    budget_minutes: Option<u32>,
+    attempt: u32,
+    prompt_hash: &str,
+    lane: &LaneId,
+    options: &LaunchOptions,
+    done: mpsc::Sender<String>,
+) -> Result<(), LaunchError> {
+    for file in &prepared.writes {
+        wave_store::write_bytes_atomic(&file.path, &file.contents)?;
+    }
+    for stale in [&prepared.files.status, &prepared.files.runtime] {
+        match std::fs::remove_file(stale) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Io { op: "remove", path: stale.clone(), source: e }.into());
+            }
+            _ => {}
+        }
+    }
+    let log = prepared.files.log.to_string_lossy().into_owned();
+    let script = agent_script(
+        &prepared.spec,
+        &repo_root.to_string_lossy(),
+        lane.as_str(),
+        prepared.agent_id.as_str(),
+        &log,
+        options.rate_limit,
+    );
+    let timeout_minutes = budget_minutes.map_or(options.timeout_minutes, |b| b.min(options.timeout_minutes));
+    let payload = RunnerPayload {
+        schema_version: wave_runtime::PAYLOAD_SCHEMA_VERSION,
+        run_id: options.run_id,
+        lane: lane.clone(),
+        wave_number: WaveNumber::from(prepared.wave),
+        attempt,
+        agent_id: prepared.agent_id.clone(),
+        session_name: None,
+        executor_id: prepared.executor_id().as_str().to_string(),
+        prompt_hash: Some(prompt_hash.to_string()),
+        orchestrator_id: Some(options.orchestrator_id.clone()),
+        repo_root: repo_root.to_path_buf(),
+        command: ExecCommand::Shell(script),
+        log_path: prepared.files.log.clone(),
+        status_path: prepared.files.status.clone(),
+        runtime_path: Some(prepared.files.runtime.clone()),
+        env: BTreeMap::new(),
+        pass_env: Vec::new(),
+        grace_ms: wave_runtime::DEFAULT_GRACE_MS,
+        timeout_ms: Some(u64::from(timeout_minutes) * 60_000),
+        heartbeat_ms: wave_runtime::DEFAULT_HEARTBEAT_MS,
+    };
+    let payload_path = prepared.overlay_dir.join("runner-payload.json");
+    wave_runtime::write_payload(&payload_path, &payload)?;
+    wave_store::write_json_atomic(&prepared.files.runtime, &RuntimeRecord::launching(&payload, &now_iso()))?;
+    let runner = wave_runtime::spawn_detached(&payload_path, &options.wave_binary)?;
+    let id = prepared.agent_id.to_string();
+    std::thread::spawn(move || {
+        if let Some(ticks) = runner.start_time_ticks {
+            // A far deadline: the runner enforces the agent's own timeout.
+            let deadline = Instant::now() + Duration::from_secs(60 * 60 * 24 * 365);
+            let _ = wave_runtime::wait_for_exit(runner.pid, ticks, deadline);
+        }
+        let _ = done.send(id);
+    });
+    Ok(())
+}
+
+/// Reads what a finished agent left behind and builds the driver's observation.
+fn observe(
+    repo_root: &Path,
+    prepared: &PreparedAgent,
+    agent: &crate::lane::PlannedAgent,
+    attempt: u32,
+    prompt_hash: &str,
+    loaded: &LoadedLane,
+    files: &RepoFiles,
+) -> Result<AgentObservation, LaunchError> {
+    let status = wave_runtime::read_status_if_present(&prepared.files.status)?;
+    let runtime = wave_runtime::read_runtime_record(&prepared.files.runtime).ok().flatten();
+    let timed_out = runtime.as_ref().and_then(|r| r.exit_reason.as_deref()) == Some("timeout");
+    let log = std::fs::read(&prepared.files.log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let roles = &agent.resolved.roles;
+    let report_text = roles.report_path.as_ref().and_then(|p| files.read_text(Path::new(p)));
+    let report_exists = roles.report_path.as_ref().is_some_and(|p| repo_root.join(p).is_file());
+    let rel = |p: &Path| p.strip_prefix(repo_root).unwrap_or(p).to_string_lossy().into_owned();
+    let presence = |path: &str| {
+        let meta = std::fs::metadata(repo_root.join(path)).ok();
+        let modified_at = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| iso8601_millis(d.as_millis() as u64));
+        (meta.is_some(), modified_at)
+    };
+    let def = &agent.agent;
+    let context = SummaryContext {
+        agent_id: Some(def.agent_id.clone()),
+        prompt_hash: status.as_ref().and_then(|s| s.prompt_hash.clone()).or_else(|| Some(prompt_hash.to_string())),
+        exit_code: status.as_ref().map(|s| i64::from(s.code)),
+        completed_at: status.as_ref().map(|s| s.completed_at.clone()),
+        status_detail: runtime.as_ref().and_then(|r| r.exit_reason.clone()).filter(|r| r == "timeout").map(|_| "timed out".to_string()),
+        codex_executor: agent.resolved.executor.id == ExecutorId::Codex,
+        deliverables: def
+            .deliverables
+            .iter()
+            .map(|path| {
+                let (exists, modified_at) = presence(path);
+                DeliverableState { path: path.clone(), exists, modified_at }
+            })
+            .collect(),
+        proof_artifacts: def
+            .proof_artifacts
+            .iter()
+            .map(|a| {
+                let (exists, modified_at) = presence(&a.path);
+                ProofArtifactState {
+                    path: a.path.clone(),
+                    kind: a.kind.clone(),
+                    required_for: a.required_for.iter().map(|l| l.as_str().to_string()).collect(),
+                    exists,
+                    modified_at,
+                }
+            })
+            .collect(),
+        log_path: rel(&prepared.files.log),
+        report_path: roles.report_path.clone(),
+    };
+    let summary = build_summary(&log, report_text.as_deref(), context);
+    wave_store::write_bytes_atomic(&prepared.files.summary, &json_bytes(&summary))?;
+    let is_doc_steward = def.agent_id == loaded.lane.roles.documentation_agent_id;
+    let matrix_levels = is_doc_steward.then(|| matrix_levels(loaded, files)).flatten();
+    Ok(AgentObservation {
+        agent_id: def.agent_id.clone(),
+        attempt,
+        exit_code: status.map(|s| s.code),
+        timed_out,
+        summary,
+        report_exists,
+        matrix_levels,
+    })
+}
+
+/// The component matrix's `currentLevel` per component, as the documentation gate reads it.
+fn matrix_levels(loaded: &LoadedLane, files: &RepoFiles) -> Option<BTreeMap<String, String>> {
+    let path = &loaded.lane.component_cutover_matrix_json_path;
+    let matrix = wave_core::validate::matrix::parse_component_matrix(files.read_text(Path::new(path)).as_deref(), path).ok()?;
+    Some(matrix.components.into_iter().map(|c| (c.id, c.current_level)).collect())
+}
+
+/// Appends one control-plane record (`control-plane/wave-<n>.jsonl`).
+#[allow(clippy::too_many_arguments)]
+fn append_control(
+    path: &Path,
+    lane: &str,
+    wave: u32,
+    attempt: u32,
+    entity_type: &str,
+    entity_id: &str,
+    action: &str,
+    data: serde_json::Value,
+    options: &LaunchOptions,
+) -> Result<(), LaunchError> {
+    let at = now_ms();
+    let record = json!({
+        "recordVersion": 1,
+        "id": format!("{entity_type}-{lane}-{wave}-{entity_id}-{action}-{at}"),
+        "lane": lane,
+        "wave": wave,
+        "runKind": if options.run_id.is_some() { "supervised" } else { "roadmap" },
+        "runId": options.run_id.map(|r| r.to_string()),
+        "entityType": entity_type,
+        "entityId": entity_id,
+        "action": action,
+        "source": "launcher",
+        "actor": options.orchestrator_id,
+        "recordedAt": iso8601_millis(at),
+        "attempt": attempt,
+        "data": data,
+    });
+    wave_store::append_jsonl(path, &record, wave_store::AppendSync::Buffered)?;
+    Ok(())
+}
+
+/// Persists the driver's records: lifecycle events to the control plane, forwarded closure gaps
+/// as closure-critical blockers to the coordination log.
+fn persist(
+    records: &[DriverRecord],
+    control_plane: &Path,
+    coordination: &Path,
+    lane: &str,
+    wave: u32,
+    options: &LaunchOptions,
+) -> Result<(), LaunchError> {
+    for record in records {
+        match record {
+            DriverRecord::AttemptStarted { attempt, agent_ids } => append_control(control_plane, lane, wave, *attempt, "attempt", &attempt.to_string(), "running", json!({"agentIds": agent_ids}), options)?,
+            DriverRecord::AgentReused { agent_id } => append_control(control_plane, lane, wave, 0, "agent_run", agent_id, "reused", json!({}), options)?,
+            DriverRecord::GateEvaluated { attempt, gate, result } => append_control(control_plane, lane, wave, *attempt, "gate", gate, "evaluated", serde_json::to_value(result).unwrap_or_default(), options)?,
+            DriverRecord::AttemptFinished { attempt, failures } => {
+                let action = if failures.is_empty() { "completed" } else { "failed" };
+                append_control(control_plane, lane, wave, *attempt, "attempt", &attempt.to_string(), action, json!({"failures": failures}), options)?
+            }
+            DriverRecord::RetryPlanned { next_attempt, agent_ids, reason } => append_control(control_plane, lane, wave, *next_attempt, "attempt", &next_attempt.to_string(), "retry_planned", json!({"agentIds": agent_ids, "reason": reason}), options)?,
+            DriverRecord::ClosureGapForwarded { attempt, stage_key, agent_id, detail, targets } => {
+                let now = now_iso();
+                let blocker = json!({
+                    "id": format!("wave-{wave}-closure-gap-{stage_key}-{agent_id}-attempt-{attempt}"),
+                    "lane": lane,
+                    "wave": wave,
+                    "agentId": agent_id,
+                    "kind": "blocker",
+                    "status": "open",
+                    "priority": "high",
+                    "blocking": true,
+                    "blockerSeverity": "closure-critical",
+                    "summary": format!("{stage_key} closure gap forwarded by {agent_id}"),
+                    "detail": detail,
+                    "targets": targets,
+                    "artifactRefs": [],
+                    "source": "launcher",
+                    "createdAt": now,
+                    "updatedAt": now,
+                    "attempt": attempt,
+                });
+                wave_store::append_jsonl(coordination, &blocker, wave_store::AppendSync::Fsync)?;
+                append_control(control_plane, lane, wave, *attempt, "gate", stage_key, "closure_gap_forwarded", json!({"agentId": agent_id, "detail": detail, "targets": targets}), options)?;
+            }
+        }
+    }
+    Ok(())
+}
