@@ -7,8 +7,9 @@
 //! - **Signals.** SIGTERM, SIGINT, SIGHUP and SIGCHLD are blocked and read from a signalfd, so
 //!   none can interrupt a file write. The first SIGTERM/SIGINT/SIGHUP forwards SIGTERM to the
 //!   executor's process group and arms SIGKILL after `graceMs`; a second one sends SIGKILL at
-//!   once (upstream's runner died on a second SIGTERM without writing status). std resets the
-//!   signal mask in the executor.
+//!   once (upstream's runner died on a second SIGTERM without writing status). Those signals
+//!   are reset to their default disposition first (an inherited `SIG_IGN` would hide them, and
+//!   an ignored SIGCHLD would lose the exit code); the executor starts with an empty mask.
 //! - **Reaping.** The runner is a child subreaper, so orphaned grandchildren are re-parented to
 //!   it. It reaps with `waitpid(-1, WNOHANG)`; the executor is its only tracked child and its
 //!   status is taken from whichever call returns its pid, so no exit code is lost.
@@ -142,6 +143,8 @@ impl Run {
         }
         mask.thread_block()
             .map_err(|e| RunnerError::process("block signals in", 0, e))?;
+        crate::sys::reset_to_default(&[libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGCHLD])
+            .map_err(|e| RunnerError::process("reset signal dispositions in", 0, e))?;
         let sfd = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
             .map_err(|e| RunnerError::process("open signalfd in", 0, e))?;
         // Best effort: without it, orphaned grandchildren go to init and are still killed with
@@ -207,6 +210,7 @@ impl Run {
                 .stdout(log.try_clone()?)
                 .stderr(log.try_clone()?)
                 .process_group(0);
+            crate::sys::unblock_signals_on_spawn(&mut cmd);
             Ok(cmd.spawn()?.id() as i32)
         };
         retry_spawn(spawn).map_err(|(source, attempts)| RunnerError::Spawn {

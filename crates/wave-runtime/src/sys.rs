@@ -3,7 +3,8 @@
 //!
 //! Caveats: code in a `pre_exec` hook runs in the forked child of a possibly multi-threaded
 //! parent, so it must only make async-signal-safe calls (no allocation, no locks). The hook here
-//! calls only `fork`, `setsid`, `syscall(close_range)`, `write` and `_exit`.
+//! calls only `fork`, `setsid`, `syscall(close_range)`, `write` and `_exit`; the executor's
+//! hook only `sigprocmask` and `signal`.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -69,6 +70,42 @@ pub(crate) fn detach_on_spawn(cmd: &mut Command, pid_pipe: RawFd) {
         Ok(())
     };
     // SAFETY: the hook only makes async-signal-safe calls (see above) and captures a plain fd.
+    unsafe {
+        cmd.pre_exec(hook);
+    }
+}
+
+/// Sets `signals` to their default disposition in this process (a runner may inherit `SIG_IGN`
+/// for SIGINT or SIGCHLD from its launcher: an ignored signal never reaches a signalfd, and an
+/// ignored SIGCHLD makes the kernel reap children so their exit codes are lost).
+pub(crate) fn reset_to_default(signals: &[libc::c_int]) -> io::Result<()> {
+    for &sig in signals {
+        // SAFETY: installing SIG_DFL runs no handler code; the signals are blocked by the
+        // caller, so the default action cannot fire before the signalfd reads them.
+        if unsafe { libc::signal(sig, libc::SIG_DFL) } == libc::SIG_ERR {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Makes `cmd`'s child start with an empty signal mask and default SIGPIPE. std's
+/// `posix_spawn` path keeps the parent's mask, and the runner blocks TERM/INT/HUP/CHLD.
+pub(crate) fn unblock_signals_on_spawn(cmd: &mut Command) {
+    let hook = || -> io::Result<()> {
+        // SAFETY: sigemptyset/sigprocmask/signal are async-signal-safe and touch only the
+        // child's own signal state; `set` is a local.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            if libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+        Ok(())
+    };
+    // SAFETY: the hook only makes async-signal-safe calls (see above) and captures nothing.
     unsafe {
         cmd.pre_exec(hook);
     }
