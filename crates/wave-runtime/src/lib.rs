@@ -2,7 +2,7 @@
 //! uses to start, watch, wait for and stop it.
 //!
 //! Topology: the launcher writes a [`RunnerPayload`] and the initial `launching`
-//! [`RuntimeRecord`], then calls [`spawn_detached`], which starts `wave agent-runner
+//! [`RuntimeRecord`] ([`prepare_launch`]), then calls [`spawn_detached`], which starts `wave agent-runner
 //! --payload-file P` in its own session, not as the launcher's child. The runner ([`run_agent`])
 //! runs the executor in its own process group, heartbeats the runtime record, and on exit
 //! writes the final record, a log line and — last — the status file with the executor's real
@@ -11,6 +11,9 @@
 //! - wait with [`wait_for_exit`] (pidfd; returns within milliseconds of the exit),
 //! - read the outcome with [`read_status_if_present`],
 //! - stop the agent with [`terminate`].
+//!
+//! The CLI wires the runner as a hidden subcommand: `wave agent-runner --payload-file P` parses
+//! its arguments with [`parse_runner_args`] and exits with the code [`run_agent`] returns.
 //!
 //! No async runtime: the runner is one thread, one `poll`, a few KiB of state.
 
@@ -34,7 +37,8 @@ pub use record::{
 };
 pub use runner::{now_iso, run_agent};
 pub use spawn::{
-    parse_runner_args, spawn_detached, SpawnedRunner, PAYLOAD_FLAG, RUNNER_SUBCOMMAND,
+    parse_runner_args, prepare_launch, spawn_detached, SpawnedRunner, PAYLOAD_FLAG,
+    RUNNER_SUBCOMMAND,
 };
 pub use terminate::{terminate, TerminateOutcome};
 pub use wait::{wait_for_exit, WaitOutcome};

@@ -131,6 +131,17 @@ impl RuntimeRecord {
     }
 }
 
+impl RuntimeRecord {
+    /// True when the recorded runner is still that process (pid and start time match); false
+    /// for records without a start time (e.g. written by upstream).
+    pub fn runner_is_alive(&self) -> bool {
+        match (self.runner_pid, self.runner_start_ticks) {
+            (Some(pid), Some(ticks)) => crate::procfs::is_alive(pid, ticks),
+            _ => false,
+        }
+    }
+}
+
 /// Reads a runtime record; `Ok(None)` when the file does not exist.
 pub fn read_runtime_record(path: &Path) -> Result<Option<RuntimeRecord>, RunnerError> {
     Ok(wave_store::read_json_if_exists(path)?)

@@ -24,8 +24,10 @@ use nix::unistd::pipe2;
 
 use crate::backoff::retry_spawn;
 use crate::error::RunnerError;
-use crate::payload::read_payload;
+use crate::payload::{read_payload, write_payload, RunnerPayload};
 use crate::procfs::start_time_ticks;
+use crate::record::RuntimeRecord;
+use crate::runner::now_iso;
 use crate::sys::detach_on_spawn;
 
 /// The runner subcommand: `<runner_exe> agent-runner --payload-file <P>`.
@@ -62,6 +64,30 @@ pub fn parse_runner_args<I: IntoIterator<Item = String>>(args: I) -> Result<Path
         }
     }
     payload.ok_or_else(|| format!("{PAYLOAD_FLAG} is required"))
+}
+
+/// The launcher's side of a launch, before [`spawn_detached`]: writes the payload (mode
+/// `0600`), deletes a stale status file (its presence would mean "finished"), and writes the
+/// initial `launching` runtime record — the launcher's only write to that record.
+///
+/// A previous run's processes must already be stopped (see [`crate::terminate`]).
+pub fn prepare_launch(payload_path: &Path, payload: &RunnerPayload) -> Result<(), RunnerError> {
+    write_payload(payload_path, payload)?;
+    match std::fs::remove_file(&payload.status_path) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => {
+            return Err(RunnerError::io(
+                "remove stale status",
+                &payload.status_path,
+                err,
+            ))
+        }
+    }
+    if let Some(runtime) = &payload.runtime_path {
+        wave_store::write_json_atomic(runtime, &RuntimeRecord::launching(payload, &now_iso()))?;
+    }
+    Ok(())
 }
 
 /// Validates the payload at `payload_path`, then starts `<runner_exe> agent-runner

@@ -258,10 +258,25 @@ fn spawn_refuses_an_invalid_payload_without_starting_anything() {
 }
 
 #[test]
+fn prepare_launch_clears_a_stale_status_and_writes_launching() {
+    let fx = Fixture::shell("exit 0");
+    let status = &fx.payload.status_path;
+    std::fs::create_dir_all(status.parent().unwrap()).unwrap();
+    std::fs::write(status, b"0\n").unwrap();
+    wave_runtime::prepare_launch(&fx.payload_path, &fx.payload).unwrap();
+    assert!(fx.status().is_none());
+    let record = fx.record().unwrap();
+    assert_eq!(record.terminal_disposition, TerminalDisposition::Launching);
+    assert_eq!(record.runner_pid, None);
+    assert!(!record.runner_is_alive());
+}
+
+#[test]
 fn runner_session_is_not_the_test_session() {
     let fx = Fixture::shell("read x < \"$GO\"");
     let runner = fx.spawn();
     let record = fx.wait_running();
+    assert!(record.runner_is_alive());
     let ours = getsid(None).unwrap().as_raw();
     assert_ne!(record.sid, Some(ours));
     fx.release();

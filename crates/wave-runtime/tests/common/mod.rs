@@ -15,7 +15,7 @@ use nix::sys::stat::Mode;
 use tempfile::TempDir;
 use wave_runtime::payload::{DEFAULT_GRACE_MS, PAYLOAD_SCHEMA_VERSION};
 use wave_runtime::{
-    read_runtime_record, read_status_if_present, spawn_detached, wait_for_exit, write_payload,
+    prepare_launch, read_runtime_record, read_status_if_present, spawn_detached, wait_for_exit,
     ExecCommand, RunnerPayload, RuntimeRecord, SpawnedRunner, StatusRecord, WaitOutcome,
 };
 
@@ -103,9 +103,9 @@ impl Fixture {
         }
     }
 
-    /// Writes the payload and spawns a detached runner for it.
+    /// Prepares the launch (payload, launching record) and spawns a detached runner for it.
     pub fn spawn(&self) -> SpawnedRunner {
-        write_payload(&self.payload_path, &self.payload).unwrap();
+        prepare_launch(&self.payload_path, &self.payload).unwrap();
         spawn_detached(&self.payload_path, runner_exe()).unwrap()
     }
 
