@@ -35,6 +35,18 @@ pub enum Command {
     /// network). Launchers run it; it is rarely run by hand.
     #[command(hide = true, after_help = local_executor_knobs())]
     LocalExecutor(LocalExecutorArgs),
+    /// The detached agent runner a launcher starts for each agent: runs the executor, records
+    /// its real exit code in the status file, heartbeats into the runtime record.
+    #[command(hide = true)]
+    AgentRunner(AgentRunnerArgs),
+}
+
+/// `wave agent-runner`.
+#[derive(Debug, Args)]
+pub struct AgentRunnerArgs {
+    /// The runner payload written by the launcher.
+    #[arg(long, value_name = "PATH")]
+    pub payload_file: PathBuf,
 }
 
 /// `wave local-executor`.
@@ -138,6 +150,9 @@ pub struct LaunchArgs {
     /// Pause after each agent launch of a fan-out, in milliseconds.
     #[arg(long, default_value_t = 1200, value_name = "MS")]
     pub agent_launch_stagger_ms: u64,
+    /// Most agents running at once (default: 4 per available CPU). Not an upstream flag.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub max_concurrent_agents: Option<u32>,
     /// Default executor for agents that do not choose one (codex, claude, opencode, local).
     #[arg(long, value_name = "ID")]
     pub executor: Option<String>,

@@ -3,6 +3,7 @@
 //! Each command validates its arguments into an invocation before any side effect, then calls
 //! the engine and renders the result (human text, or JSON with `--json`).
 
+mod agent_runner;
 mod doctor;
 mod init;
 mod launch;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Init(args) => init::run(repo_root(cli.repo_root, true)?, &args),
         Command::Doctor(args) => doctor::run(repo_root(cli.repo_root, false)?, &args),
         Command::Launch(args) => launch::run(repo_root(cli.repo_root, false)?, &args),
+        Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)
         }
