@@ -1,0 +1,179 @@
+//! Benchmark: one live wave of N `local` agents (+ A8, A9, A0) for N = 1, 10, 50, 200, with
+//! `--agent-launch-stagger-ms 0`, against the floor of spawning N `true` processes.
+//!
+//! Run with `cargo bench -p wave-cli --bench wave_launch` (optionally `-- --sizes 1,10`). Every
+//! agent is held open `DELAY_MS` by the local executor's delay knob, so the wave's critical
+//! path of agent time is 4 × `DELAY_MS` (the fan-out, then A8, A9 and A0 one after another);
+//! "overhead" is the wall time beyond that. While agents run, the bench samples each runner's
+//! VmHWM from `/proc/<runnerPid>/status` (pids from the runtime records); the launcher's peak
+//! RSS is its `wait4` rusage. Figures go to docs/benchmarks.md.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DELAY_MS: u64 = 300;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A starter workspace whose wave 0 has `n` implementation agents.
+fn repo(wave: &str, n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(wave)
+        .arg("--repo-root")
+        .arg(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let starter = std::fs::read_to_string(dir.path().join("docs/plans/waves/wave-0.md")).unwrap();
+    let closure = &starter[starter.find("## Agent A8:").unwrap()..];
+    let mut text = String::from("# Wave 0 - Benchmark\n\n");
+    for i in 1..=n {
+        text.push_str(&format!(
+            "## Agent B{i}: Slice {i}\n\n### Executor\n\n- id: local\n\n### Deliverables\n\n- src/b{i}.md\n\n\
+             ### Exit contract\n\n- completion: contract\n- durability: none\n- proof: unit\n- doc-impact: owned\n\n\
+             ### Prompt\n\n```text\nWrite slice {i}.\n\nFile ownership (only touch these paths):\n- src/b{i}.md\n```\n\n"
+        ));
+    }
+    text.push_str(closure);
+    write(dir.path(), "docs/plans/waves/wave-0.md", &text);
+    dir
+}
+
+fn vm_hwm_kib(pid: i32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| {
+        l.strip_prefix("VmHWM:")?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Peak VmHWM among the runners seen alive so far (runtime records name their pids).
+fn sample_runners(state: &Path, peak: &mut u64, seen: &mut std::collections::BTreeSet<i32>) {
+    let Ok(entries) = std::fs::read_dir(state.join("status")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".runtime.json") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if let Some(pid) = record["runnerPid"].as_i64() {
+            if let Some(kib) = vm_hwm_kib(pid as i32) {
+                seen.insert(pid as i32);
+                *peak = (*peak).max(kib);
+            }
+        }
+    }
+}
+
+/// Waits for `pid`, returning (exit code, peak RSS KiB).
+fn wait4(pid: i32) -> (i32, i64) {
+    let mut status = 0;
+    let mut usage = std::mem::MaybeUninit::<nix::libc::rusage>::zeroed();
+    // SAFETY: valid out-pointers; the child is ours and is waited for exactly once.
+    #[allow(unsafe_code)]
+    let rc = unsafe { nix::libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
+    assert_eq!(rc, pid);
+    // SAFETY: wait4 succeeded and filled `usage`.
+    #[allow(unsafe_code)]
+    let usage = unsafe { usage.assume_init() };
+    let code = if nix::libc::WIFEXITED(status) {
+        nix::libc::WEXITSTATUS(status)
+    } else {
+        128 + nix::libc::WTERMSIG(status)
+    };
+    (code, usage.ru_maxrss)
+}
+
+// The launcher child is reaped by `wait4` (for its rusage); `true` children by `wait`.
+#[allow(clippy::zombie_processes)]
+fn run_size(wave: &str, n: usize) {
+    // Floor: spawn n `true` processes concurrently and wait for all.
+    let start = Instant::now();
+    let mut children: Vec<_> = (0..n)
+        .map(|_| Command::new("true").spawn().unwrap())
+        .collect();
+    for c in &mut children {
+        c.wait().unwrap();
+    }
+    let floor = start.elapsed();
+
+    let dir = repo(wave, n);
+    let state = dir.path().join(".tmp/main-wave-launcher");
+    let start = Instant::now();
+    let child = Command::new(wave)
+        .arg("--repo-root")
+        .arg(dir.path())
+        .args([
+            "launch",
+            "--agent-launch-stagger-ms",
+            "0",
+            "--max-concurrent-agents",
+        ])
+        .arg(n.max(1).to_string())
+        .env("WAVE_LOCAL_EXECUTOR_DELAY_MS", DELAY_MS.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let mut runner_peak = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    // Sample runners until the launcher exits (WNOHANG peek via /proc).
+    while Path::new(&format!("/proc/{pid}/stat")).exists()
+        && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| !s.contains(") Z "))
+            .unwrap_or(false)
+    {
+        sample_runners(&state, &mut runner_peak, &mut seen);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, launcher_rss) = wait4(pid);
+    let wall = start.elapsed();
+    assert_eq!(code, 0, "wave of {n} agents failed");
+    let agent_time = Duration::from_millis(4 * DELAY_MS);
+    println!(
+        "N={n:>3}: wall {:>8.1} ms, overhead beyond agents {:>7.1} ms ({:.2} ms/agent); launcher peak RSS {:.1} MiB; \
+         runner peak RSS {:.2} MiB (sampled {} runners); floor spawn {n}×true {:.1} ms",
+        wall.as_secs_f64() * 1e3,
+        (wall.saturating_sub(agent_time)).as_secs_f64() * 1e3,
+        wall.saturating_sub(agent_time).as_secs_f64() * 1e3 / (n + 3) as f64,
+        launcher_rss as f64 / 1024.0,
+        runner_peak as f64 / 1024.0,
+        seen.len(),
+        floor.as_secs_f64() * 1e3,
+    );
+}
+
+fn main() {
+    let wave = env!("CARGO_BIN_EXE_wave");
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--bench") {
+        return; // `cargo test --benches` builds this; only `cargo bench` runs it.
+    }
+    let sizes: Vec<usize> = args
+        .iter()
+        .position(|a| a == "--sizes")
+        .and_then(|i| args.get(i + 1))
+        .map(|s| s.split(',').filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 10, 50, 200]);
+    for n in sizes {
+        run_size(wave, n);
+    }
+}
