@@ -9,3 +9,4 @@ mod support;
 mod docker_image;
 mod dry_run;
 mod init_doctor;
+mod launch;

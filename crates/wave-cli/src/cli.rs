@@ -135,6 +135,10 @@ pub struct LaunchArgs {
     /// Per-agent timeout in minutes (an agent's budget.minutes can lower it).
     #[arg(long, default_value_t = 240, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub timeout_minutes: u32,
+    /// Per-agent timeout in seconds, overriding --timeout-minutes (an agent's budget.minutes
+    /// still caps it). Not an upstream flag; meant for tests and short smoke runs.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "S")]
+    pub agent_timeout_seconds: Option<u32>,
     /// Retries per wave (attempts = retries + 1).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub max_retries_per_wave: u32,

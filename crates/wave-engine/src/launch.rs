@@ -45,8 +45,9 @@ pub struct LaunchOptions {
     pub start_wave: u32,
     /// Last wave (inclusive), default the lane's last.
     pub end_wave: Option<u32>,
-    /// `--timeout-minutes`: per-agent limit (an agent's `budget.minutes` can lower it).
-    pub timeout_minutes: u32,
+    /// Per-agent limit (`--timeout-minutes`, or `--agent-timeout-seconds`); an agent's
+    /// `budget.minutes` can lower it.
+    pub agent_timeout: Duration,
     /// `--max-retries-per-wave`.
     pub max_retries_per_wave: u32,
     /// `--agent-rate-limit-*`.
@@ -332,7 +333,8 @@ fn start_agent(
         &log,
         options.rate_limit,
     );
-    let timeout_minutes = budget_minutes.map_or(options.timeout_minutes, |b| b.min(options.timeout_minutes));
+    let budget = budget_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+    let timeout = budget.map_or(options.agent_timeout, |b| b.min(options.agent_timeout));
     let payload = RunnerPayload {
         schema_version: wave_runtime::PAYLOAD_SCHEMA_VERSION,
         run_id: options.run_id,
@@ -352,7 +354,7 @@ fn start_agent(
         env: BTreeMap::new(),
         pass_env: Vec::new(),
         grace_ms: wave_runtime::DEFAULT_GRACE_MS,
-        timeout_ms: Some(u64::from(timeout_minutes) * 60_000),
+        timeout_ms: Some(timeout.as_millis() as u64),
         heartbeat_ms: wave_runtime::DEFAULT_HEARTBEAT_MS,
     };
     let payload_path = prepared.overlay_dir.join("runner-payload.json");

@@ -95,7 +95,10 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
     let live = LaunchOptions {
         start_wave: args.start_wave,
         end_wave: args.end_wave,
-        timeout_minutes: args.timeout_minutes,
+        agent_timeout: args.agent_timeout_seconds.map_or(
+            Duration::from_secs(u64::from(args.timeout_minutes) * 60),
+            |s| Duration::from_secs(u64::from(s)),
+        ),
         max_retries_per_wave: args.max_retries_per_wave,
         rate_limit: RateLimitPolicy {
             retries: args.agent_rate_limit_retries,
