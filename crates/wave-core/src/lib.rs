@@ -15,6 +15,7 @@ pub mod local_executor;
 pub mod markers;
 pub mod paths;
 pub mod prompt;
+pub mod records;
 pub mod timefmt;
 pub mod validate;
 pub mod wave;
