@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod contract;
+pub mod driver;
 pub mod gates;
 pub mod ids;
 pub mod launch_spec;
