@@ -45,11 +45,11 @@ mod retry;
 mod sweep;
 
 #[cfg(test)]
+mod testkit;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_closure;
-#[cfg(test)]
-mod testkit;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -365,4 +365,3 @@ pub struct WaveDriver {
     phase: Phase,
     records: Vec<DriverRecord>,
 }
-

@@ -325,10 +325,8 @@ impl WaveDriver {
     /// latest run, then the closure sweep over `closure_ids`.
     fn pre_sweep_gates(&mut self, closure_ids: Vec<String>) {
         let empty = AgentRun::default();
-        let mut implementation = GateResult::pass(
-            None,
-            "Every implementation exit contract is satisfied.",
-        );
+        let mut implementation =
+            GateResult::pass(None, "Every implementation exit contract is satisfied.");
         for facts in self
             .ctx
             .agents
@@ -520,7 +518,12 @@ impl WaveDriver {
     }
 
     /// Records the attempt's end, then completes the wave, ends it, or plans the next attempt.
-    fn finish_attempt(&mut self, failures: Vec<Failure>, gaps: Vec<ForwardedGap>, from: ResumeFrom) {
+    fn finish_attempt(
+        &mut self,
+        failures: Vec<Failure>,
+        gaps: Vec<ForwardedGap>,
+        from: ResumeFrom,
+    ) {
         self.records.push(DriverRecord::AttemptFinished {
             attempt: self.attempt,
             failures: failures.clone(),
@@ -534,7 +537,12 @@ impl WaveDriver {
         }
         let Some(selection) = retry::plan_retry(&self.ctx.agents, &self.runs, from, &failures)
         else {
-            return self.done(WaveStatus::Blocked, crate::gates::EXIT_BLOCKED, failures, gaps);
+            return self.done(
+                WaveStatus::Blocked,
+                crate::gates::EXIT_BLOCKED,
+                failures,
+                gaps,
+            );
         };
         let agent_ids = match &selection {
             Selection::DesignPass(ids)

@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 
 use super::sweep::ClosureStage;
 use crate::gates::{
-    validate_design, validate_implementation, ImplementationSpec, ProofArtifactRequirement,
-    RoleRun,
+    validate_design, validate_implementation, ImplementationSpec, ProofArtifactRequirement, RoleRun,
 };
 use crate::markers::{AgentSummary, MetState};
 use crate::validate::roles::DesignKind;

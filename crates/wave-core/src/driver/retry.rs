@@ -82,7 +82,11 @@ pub(super) fn plan_retry(
             let named: Vec<String> = agents
                 .iter()
                 .filter(|a| !a.is_closure())
-                .filter(|a| failures.iter().any(|f| f.agent_id.as_deref() == Some(&a.id)))
+                .filter(|a| {
+                    failures
+                        .iter()
+                        .any(|f| f.agent_id.as_deref() == Some(&a.id))
+                })
                 .map(|a| a.id.clone())
                 .collect();
             if !named.is_empty() {

@@ -189,7 +189,10 @@ pub(super) fn evaluate_stage(
                 if !docs.ok {
                     docs
                 } else {
-                    let levels = run_of(run.agent_id).matrix_levels.clone().unwrap_or_default();
+                    let levels = run_of(run.agent_id)
+                        .matrix_levels
+                        .clone()
+                        .unwrap_or_default();
                     let matrix = component_matrix_gate(ctx.promotions, &levels, Some(run.agent_id));
                     if matrix.ok {
                         docs

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use super::{
     AgentObservation, DriverInput, DriverRecord, PreviousRun, Step, WaveDriver, WaveOutcome,
 };
-use crate::config::{
-    resolve_agent_executor, Config, ExecutorRequest, LaneConfig, Threshold,
-};
+use crate::config::{resolve_agent_executor, Config, ExecutorRequest, LaneConfig, Threshold};
 use crate::contract::{EvalSelection, EvalTarget};
 use crate::gates::ResolvedEvalTarget;
 use crate::markers::{build_summary, AgentSummary, SummaryContext};
@@ -84,7 +82,11 @@ pub(super) fn e0() -> WaveAgent {
     agent("E0", &["docs/plans/waves/reviews/wave-1-cont-eval.md"], &[])
 }
 pub(super) fn security(id: &str) -> WaveAgent {
-    agent(id, &["docs/plans/waves/reviews/wave-1-security.md"], &["security-review"])
+    agent(
+        id,
+        &["docs/plans/waves/reviews/wave-1-security.md"],
+        &["security-review"],
+    )
 }
 pub(super) fn designer(id: &str, hybrid: bool) -> WaveAgent {
     let mut owned = vec!["docs/plans/waves/design/wave-1-design.md"];
@@ -300,7 +302,12 @@ impl Kit {
             lane: &self.lane,
             wave: &self.wave,
             agents: &agents,
-            prompt_hashes: self.wave.agents.iter().map(|a| self.hash(&a.agent_id)).collect(),
+            prompt_hashes: self
+                .wave
+                .agents
+                .iter()
+                .map(|a| self.hash(&a.agent_id))
+                .collect(),
             previous: self
                 .wave
                 .agents
@@ -336,7 +343,11 @@ impl Kit {
                     agent_ids,
                     fan_out,
                 } => {
-                    assert_eq!(driver.next_step(), Step::Wait, "launched agents are running");
+                    assert_eq!(
+                        driver.next_step(),
+                        Step::Wait,
+                        "launched agents are running"
+                    );
                     if !fan_out {
                         assert_eq!(agent_ids.len(), 1, "a sweep launches one agent");
                     }

@@ -58,7 +58,10 @@ fn happy_path_runs_implementation_then_closure_one_at_a_time() {
 fn closure_agent_starts_only_after_the_previous_one_is_observed() {
     let kit = Kit::standard();
     let mut driver = kit.driver();
-    let Step::Launch { agent_ids, fan_out, .. } = driver.next_step() else {
+    let Step::Launch {
+        agent_ids, fan_out, ..
+    } = driver.next_step()
+    else {
         panic!("fan-out expected");
     };
     assert_eq!((agent_ids, fan_out), (s(&["A1"]), true));
@@ -91,7 +94,14 @@ fn closure_agent_starts_only_after_the_previous_one_is_observed() {
 
 #[test]
 fn fan_out_waits_for_every_agent() {
-    let kit = Kit::new(vec![implementer("A1"), implementer("A2"), implementer("A3"), a8(), a9(), a0()]);
+    let kit = Kit::new(vec![
+        implementer("A1"),
+        implementer("A2"),
+        implementer("A3"),
+        a8(),
+        a9(),
+        a0(),
+    ]);
     let mut driver = kit.driver();
     let Step::Launch { agent_ids, .. } = driver.next_step() else {
         panic!("fan-out expected");
@@ -101,7 +111,10 @@ fn fan_out_waits_for_every_agent() {
     driver.observe(kit.observation("A1", 1, &good("A1")));
     assert_eq!(driver.next_step(), Step::Wait);
     driver.observe(kit.observation("A3", 1, &good("A3")));
-    assert!(matches!(driver.next_step(), Step::Launch { fan_out: false, .. }));
+    assert!(matches!(
+        driver.next_step(),
+        Step::Launch { fan_out: false, .. }
+    ));
 }
 
 #[test]
@@ -112,14 +125,20 @@ fn implementation_gap_stops_before_closure_and_the_retry_reruns_the_gap_agent() 
     assert_eq!(played.retries(), vec![s(&["A1"])]);
     assert_eq!(played.codes(), s(&["wave-proof-gap"]));
     assert_eq!(played.outcome.failures[0].agent_id.as_deref(), Some("A1"));
-    assert_eq!((played.outcome.status, played.outcome.exit_code), (WaveStatus::Failed, 1));
+    assert_eq!(
+        (played.outcome.status, played.outcome.exit_code),
+        (WaveStatus::Failed, 1)
+    );
     assert_eq!(played.outcome.attempts, 2);
 
     // Fixed on the retry: the closure sweep follows.
     let played = kit.run(&mut script(|id, attempt| {
         (id == "A1" && attempt == 1).then(|| Reply::ok(GAP))
     }));
-    assert_eq!(played.order(), s(&["1:[A1]", "2:[A1]", "2:A8", "2:A9", "2:A0"]));
+    assert_eq!(
+        played.order(),
+        s(&["1:[A1]", "2:[A1]", "2:A8", "2:A9", "2:A0"])
+    );
     assert_eq!(played.outcome.status, WaveStatus::Completed);
     assert_eq!(played.outcome.attempts, 2);
 }
@@ -130,7 +149,10 @@ fn retry_reruns_only_unproven_implementation_agents() {
     let played = kit.run(&mut script(|id, attempt| {
         (id == "A2" && attempt == 1).then(|| Reply::ok(GAP))
     }));
-    assert_eq!(played.order(), s(&["1:[A1,A2]", "2:[A2]", "2:A8", "2:A9", "2:A0"]));
+    assert_eq!(
+        played.order(),
+        s(&["1:[A1,A2]", "2:[A2]", "2:A8", "2:A9", "2:A0"])
+    );
     assert_eq!(played.outcome.status, WaveStatus::Completed);
 }
 
@@ -157,9 +179,9 @@ fn relaunching_a_completed_wave_runs_only_the_closure_agents() {
     let played = kit.run(&mut script(|_, _| None));
     assert_eq!(played.order(), s(&["1:A8", "1:A9", "1:A0"]));
     assert_eq!(played.outcome.status, WaveStatus::Completed);
-    assert!(played
-        .records
-        .contains(&DriverRecord::AgentReused { agent_id: "A1".into() }));
+    assert!(played.records.contains(&DriverRecord::AgentReused {
+        agent_id: "A1".into()
+    }));
     let reused = played
         .records
         .iter()
@@ -218,7 +240,9 @@ fn proof_centric_agent_is_reused_only_with_a_valid_summary() {
 #[test]
 fn timeout_on_the_last_attempt_queues_recovery() {
     let kit = Kit::standard();
-    let played = kit.run(&mut script(|id, _| (id == "A1").then(|| Reply::ok("").timeout())));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A1").then(|| Reply::ok("").timeout())
+    }));
     assert_eq!(played.order(), s(&["1:[A1]", "2:[A1]"]));
     assert_eq!(played.codes(), s(&["timeout-no-status"]));
     assert_eq!(played.outcome.status, WaveStatus::RecoveryQueued);
@@ -228,7 +252,9 @@ fn timeout_on_the_last_attempt_queues_recovery() {
 #[test]
 fn missing_status_is_recoverable_too() {
     let kit = Kit::standard().attempts(1);
-    let played = kit.run(&mut script(|id, _| (id == "A1").then(|| Reply::ok(MET).exit(None))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A1").then(|| Reply::ok(MET).exit(None))
+    }));
     assert_eq!(played.codes(), s(&["missing-status"]));
     assert_eq!(played.outcome.exit_code, 43);
 }
@@ -239,10 +265,15 @@ fn closure_timeout_then_closure_only_retry_does_not_crash() {
     let played = kit.run(&mut script(|id, attempt| {
         (id == "A9" && attempt == 1).then(|| Reply::ok("").timeout())
     }));
-    assert_eq!(played.order(), s(&["1:[A1]", "1:A8", "1:A9", "2:A9", "2:A0"]));
+    assert_eq!(
+        played.order(),
+        s(&["1:[A1]", "1:A8", "1:A9", "2:A9", "2:A0"])
+    );
     assert_eq!(played.outcome.status, WaveStatus::Completed);
 
-    let played = kit.run(&mut script(|id, _| (id == "A9").then(|| Reply::ok("").timeout())));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A9").then(|| Reply::ok("").timeout())
+    }));
     assert_eq!(played.outcome.status, WaveStatus::RecoveryQueued);
     assert_eq!(played.outcome.exit_code, 43);
 }
@@ -250,11 +281,19 @@ fn closure_timeout_then_closure_only_retry_does_not_crash() {
 #[test]
 fn non_zero_exit_code_with_valid_markers_is_a_wait_failure() {
     let kit = Kit::standard();
-    let played = kit.run(&mut script(|id, _| (id == "A1").then(|| good("A1").exit(Some(3)))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A1").then(|| good("A1").exit(Some(3)))
+    }));
     assert_eq!(played.order(), s(&["1:[A1]", "2:[A1]"]));
     assert_eq!(played.codes(), s(&["3"]));
-    assert_eq!(played.outcome.failures[0].status_code, FailureCode::ExitCode(3));
-    assert_eq!((played.outcome.status, played.outcome.exit_code), (WaveStatus::Failed, 1));
+    assert_eq!(
+        played.outcome.failures[0].status_code,
+        FailureCode::ExitCode(3)
+    );
+    assert_eq!(
+        (played.outcome.status, played.outcome.exit_code),
+        (WaveStatus::Failed, 1)
+    );
     let json = serde_json::to_value(&played.outcome.failures[0]).expect("json");
     assert_eq!(json["statusCode"], "3");
 }
@@ -263,7 +302,9 @@ fn non_zero_exit_code_with_valid_markers_is_a_wait_failure() {
 fn max_turns_termination_is_recoverable() {
     let kit = Kit::standard().attempts(1);
     let log = "Reached max turns (40)";
-    let played = kit.run(&mut script(|id, _| (id == "A1").then(|| Reply::ok(log).exit(Some(1)))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A1").then(|| Reply::ok(log).exit(Some(1)))
+    }));
     assert_eq!(played.codes(), s(&["1"]));
     assert_eq!(played.outcome.status, WaveStatus::RecoveryQueued);
     assert_eq!(played.outcome.exit_code, 43);
@@ -287,9 +328,18 @@ fn max_attempts_are_respected() {
 
 #[test]
 fn design_pass_consumes_an_attempt_then_implementation_starts() {
-    let kit = Kit::new(vec![designer("D1", false), implementer("A1"), a8(), a9(), a0()]);
+    let kit = Kit::new(vec![
+        designer("D1", false),
+        implementer("A1"),
+        a8(),
+        a9(),
+        a0(),
+    ]);
     let played = kit.run(&mut script(|_, _| None));
-    assert_eq!(played.order(), s(&["1:[D1]", "2:[A1]", "2:A8", "2:A9", "2:A0"]));
+    assert_eq!(
+        played.order(),
+        s(&["1:[D1]", "2:[A1]", "2:A8", "2:A9", "2:A0"])
+    );
     assert_eq!(played.outcome.status, WaveStatus::Completed);
     assert!(played.records.contains(&DriverRecord::AttemptFinished {
         attempt: 1,
@@ -299,20 +349,38 @@ fn design_pass_consumes_an_attempt_then_implementation_starts() {
 
 #[test]
 fn design_needs_clarification_blocks_implementation() {
-    let kit = Kit::new(vec![designer("D1", false), implementer("A1"), a8(), a9(), a0()]);
-    let unclear = "[wave-design] state=needs-clarification decisions=0 assumptions=1 open_questions=2";
-    let played = kit.run(&mut script(|id, _| (id == "D1").then(|| Reply::ok(unclear).report("p"))));
+    let kit = Kit::new(vec![
+        designer("D1", false),
+        implementer("A1"),
+        a8(),
+        a9(),
+        a0(),
+    ]);
+    let unclear =
+        "[wave-design] state=needs-clarification decisions=0 assumptions=1 open_questions=2";
+    let played = kit.run(&mut script(|id, _| {
+        (id == "D1").then(|| Reply::ok(unclear).report("p"))
+    }));
     assert_eq!(played.order(), s(&["1:[D1]", "2:[D1]"]));
     assert_eq!(played.codes(), s(&["design-needs-clarification"]));
     assert_eq!(played.outcome.exit_code, 1);
     // Packet missing.
-    let played = kit.run(&mut script(|id, _| (id == "D1").then(|| Reply::ok(DESIGN_READY))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "D1").then(|| Reply::ok(DESIGN_READY))
+    }));
     assert_eq!(played.codes(), s(&["missing-design-packet"]));
 }
 
 #[test]
 fn design_pass_on_the_last_attempt_exhausts_the_attempts() {
-    let kit = Kit::new(vec![designer("D1", false), implementer("A1"), a8(), a9(), a0()]).attempts(1);
+    let kit = Kit::new(vec![
+        designer("D1", false),
+        implementer("A1"),
+        a8(),
+        a9(),
+        a0(),
+    ])
+    .attempts(1);
     let played = kit.run(&mut script(|_, _| None));
     assert_eq!(played.order(), s(&["1:[D1]"]));
     assert_eq!(played.codes(), s(&["attempts-exhausted"]));
@@ -321,10 +389,21 @@ fn design_pass_on_the_last_attempt_exhausts_the_attempts() {
 
 #[test]
 fn hybrid_design_steward_runs_a_design_pass_then_an_implementation_pass() {
-    let kit = Kit::new(vec![designer("D1", true), implementer("A1"), a8(), a9(), a0()]);
+    let kit = Kit::new(vec![
+        designer("D1", true),
+        implementer("A1"),
+        a8(),
+        a9(),
+        a0(),
+    ]);
     let mut driver = kit.driver();
-    assert!(matches!(driver.next_step(), Step::Launch { ref agent_ids, .. } if *agent_ids == s(&["D1"])));
-    assert_eq!(driver.design_execution_mode("D1"), Some(DesignExecutionMode::DesignPass));
+    assert!(
+        matches!(driver.next_step(), Step::Launch { ref agent_ids, .. } if *agent_ids == s(&["D1"]))
+    );
+    assert_eq!(
+        driver.design_execution_mode("D1"),
+        Some(DesignExecutionMode::DesignPass)
+    );
     assert_eq!(driver.design_execution_mode("A1"), None);
     driver.observe(kit.observation("D1", 1, &Reply::ok(DESIGN_READY).report("p")));
     assert_eq!(
@@ -345,8 +424,14 @@ fn hybrid_design_steward_runs_a_design_pass_then_an_implementation_pass() {
 
 #[test]
 fn reused_design_steward_skips_the_design_pass() {
-    let kit = Kit::new(vec![designer("D1", false), implementer("A1"), a8(), a9(), a0()])
-        .previously("D1", good("D1"));
+    let kit = Kit::new(vec![
+        designer("D1", false),
+        implementer("A1"),
+        a8(),
+        a9(),
+        a0(),
+    ])
+    .previously("D1", good("D1"));
     let played = kit.run(&mut script(|_, _| None));
     assert_eq!(played.order(), s(&["1:[A1]", "1:A8", "1:A9", "1:A0"]));
     // Without the packet the design steward is not reused.
@@ -360,7 +445,8 @@ fn reused_design_steward_skips_the_design_pass() {
 #[test]
 fn component_promotions_and_blocked_when_nothing_can_be_relaunched() {
     let mut kit = Kit::standard();
-    kit.lane.validation.require_component_promotions_from_wave = crate::config::Threshold::FromWave(0);
+    kit.lane.validation.require_component_promotions_from_wave =
+        crate::config::Threshold::FromWave(0);
     let played = kit.run(&mut script(|_, _| None));
     assert_eq!(played.codes(), s(&["missing-component-promotions"]));
     assert_eq!(played.outcome.status, WaveStatus::Blocked);

@@ -11,7 +11,15 @@ fn s(items: &[&str]) -> Vec<String> {
 }
 
 fn full_kit() -> Kit {
-    Kit::new(vec![implementer("A1"), e0(), security("S1"), a8(), a9(), a0()]).with_eval_target()
+    Kit::new(vec![
+        implementer("A1"),
+        e0(),
+        security("S1"),
+        a8(),
+        a9(),
+        a0(),
+    ])
+    .with_eval_target()
 }
 
 #[test]
@@ -28,7 +36,10 @@ fn optional_roles_run_in_the_fixed_order() {
 fn security_only_is_optional_without_a_reviewer() {
     let kit = Kit::new(vec![implementer("A1"), e0(), a8(), a9(), a0()]).with_eval_target();
     let played = kit.run(&mut script(|_, _| None));
-    assert_eq!(played.order(), s(&["1:[A1]", "1:E0", "1:A8", "1:A9", "1:A0"]));
+    assert_eq!(
+        played.order(),
+        s(&["1:[A1]", "1:E0", "1:A8", "1:A9", "1:A0"])
+    );
     assert_eq!(played.outcome.status, WaveStatus::Completed);
 }
 
@@ -36,11 +47,15 @@ fn security_only_is_optional_without_a_reviewer() {
 fn cont_eval_failure_stops_before_security() {
     let kit = full_kit().attempts(1);
     let more = "[wave-eval] state=needs-more-work targets=1 benchmarks=1 regressions=0";
-    let played = kit.run(&mut script(|id, _| (id == "E0").then(|| Reply::ok(more).report("r"))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "E0").then(|| Reply::ok(more).report("r"))
+    }));
     assert_eq!(played.order(), s(&["1:[A1]", "1:E0"]));
     assert_eq!(played.codes(), s(&["cont-eval-needs-more-work"]));
     let wrong = "[wave-eval] state=satisfied targets=1 benchmarks=1 regressions=0 target_ids=speed benchmark_ids=p95";
-    let played = kit.run(&mut script(|id, _| (id == "E0").then(|| Reply::ok(wrong).report("r"))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "E0").then(|| Reply::ok(wrong).report("r"))
+    }));
     assert_eq!(played.codes(), s(&["cont-eval-target-mismatch"]));
 }
 
@@ -48,7 +63,9 @@ fn cont_eval_failure_stops_before_security() {
 fn security_blocked_stops_before_integration() {
     let kit = full_kit().attempts(1);
     let blocked = "[wave-security] state=blocked findings=2 approvals=0";
-    let played = kit.run(&mut script(|id, _| (id == "S1").then(|| Reply::ok(blocked).report("r"))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "S1").then(|| Reply::ok(blocked).report("r"))
+    }));
     assert_eq!(played.order(), s(&["1:[A1]", "1:E0", "1:S1"]));
     assert_eq!(played.codes(), s(&["security-blocked"]));
     assert_eq!(played.outcome.exit_code, 1);
@@ -58,7 +75,9 @@ fn security_blocked_stops_before_integration() {
 fn security_concerns_pass_and_clear_with_findings_is_invalid() {
     let kit = full_kit().attempts(1);
     let concerns = "[wave-security] state=concerns findings=1 approvals=0";
-    let played = kit.run(&mut script(|id, _| (id == "S1").then(|| Reply::ok(concerns).report("r"))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "S1").then(|| Reply::ok(concerns).report("r"))
+    }));
     assert_eq!(played.outcome.status, WaveStatus::Completed);
     let security = played
         .records
@@ -74,7 +93,9 @@ fn security_concerns_pass_and_clear_with_findings_is_invalid() {
     assert_eq!(security.status_code, GateStatus::SecurityConcerns);
 
     let clear = "[wave-security] state=clear findings=1 approvals=0";
-    let played = kit.run(&mut script(|id, _| (id == "S1").then(|| Reply::ok(clear).report("r"))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "S1").then(|| Reply::ok(clear).report("r"))
+    }));
     assert_eq!(played.codes(), s(&["invalid-security-clear-state"]));
     assert_eq!(played.order(), s(&["1:[A1]", "1:E0", "1:S1"]));
 }
@@ -97,7 +118,9 @@ fn integration_needs_more_work_stops_and_the_retry_reruns_a8_a9_a0() {
     )));
 
     // Still failing: the failure is the attempt's, exit 1.
-    let played = kit.run(&mut script(|id, _| (id == "A8").then(|| Reply::ok(A8_MORE))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A8").then(|| Reply::ok(A8_MORE))
+    }));
     assert_eq!(played.order(), s(&["1:[A1]", "1:A8", "2:A8"]));
     assert_eq!(played.codes(), s(&["integration-needs-more-work"]));
     assert_eq!(played.outcome.exit_code, 1);
@@ -124,7 +147,9 @@ fn forwarded_gap_at_integration_still_runs_later_stages() {
     let a8_gap = format!(
         "{A8_READY}\n[wave-proof] completion=contract durability=none proof=unit state=gap detail=no-e2e"
     );
-    let played = kit.run(&mut script(|id, _| (id == "A8").then(|| Reply::ok(&a8_gap))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A8").then(|| Reply::ok(&a8_gap))
+    }));
     assert_eq!(played.order(), s(&["1:[A1]", "1:A8", "1:A9", "1:A0"]));
     let forwarded: Vec<&DriverRecord> = played
         .records
@@ -142,7 +167,10 @@ fn forwarded_gap_at_integration_still_runs_later_stages() {
     else {
         unreachable!()
     };
-    assert_eq!((*attempt, stage_key.as_str(), agent_id.as_str()), (1, "integration", "A8"));
+    assert_eq!(
+        (*attempt, stage_key.as_str(), agent_id.as_str()),
+        (1, "integration", "A8")
+    );
     assert!(detail.contains("no-e2e"), "{detail}");
     assert_eq!(*targets, s(&["agent:A9", "agent:A0"]));
     assert_eq!(
@@ -153,7 +181,10 @@ fn forwarded_gap_at_integration_still_runs_later_stages() {
     assert_ne!(played.outcome.exit_code, 0);
     assert_eq!(played.codes(), s(&["wave-proof-gap"]));
     assert_eq!(played.outcome.forwarded_gaps.len(), 1);
-    assert_eq!(played.outcome.forwarded_gaps[0].targets, s(&["agent:A9", "agent:A0"]));
+    assert_eq!(
+        played.outcome.forwarded_gaps[0].targets,
+        s(&["agent:A9", "agent:A0"])
+    );
 }
 
 #[test]
@@ -194,15 +225,22 @@ fn cont_qa_blocked_only_exits_42() {
     let played = kit.run(&mut script(|id, _| {
         (id == "A0").then(|| Reply::ok(A0_GATE).report("Verdict: BLOCKED\n"))
     }));
-    assert_eq!(played.order(), s(&["1:[A1]", "1:A8", "1:A9", "1:A0", "2:A0"]));
+    assert_eq!(
+        played.order(),
+        s(&["1:[A1]", "1:A8", "1:A9", "1:A0", "2:A0"])
+    );
     assert_eq!(played.codes(), s(&["cont-qa-blocked"]));
-    assert_eq!((played.outcome.status, played.outcome.exit_code), (WaveStatus::Failed, 42));
+    assert_eq!(
+        (played.outcome.status, played.outcome.exit_code),
+        (WaveStatus::Failed, 42)
+    );
 }
 
 #[test]
 fn docs_concerns_exits_1_and_report_verdict_wins() {
     let kit = Kit::standard().attempts(1);
-    let concerns = "[wave-gate] architecture=pass integration=pass durability=pass live=pass docs=concerns";
+    let concerns =
+        "[wave-gate] architecture=pass integration=pass durability=pass live=pass docs=concerns";
     let played = kit.run(&mut script(|id, _| {
         (id == "A0").then(|| Reply::ok(concerns).report("Verdict: PASS\n"))
     }));
@@ -210,9 +248,13 @@ fn docs_concerns_exits_1_and_report_verdict_wins() {
     assert_eq!(played.outcome.exit_code, 1);
 
     let log = format!("{A0_GATE}\n[wave-verdict] blocked");
-    let played = kit.run(&mut script(|id, _| (id == "A0").then(|| Reply::ok(&log).report("Verdict: PASS"))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A0").then(|| Reply::ok(&log).report("Verdict: PASS"))
+    }));
     assert_eq!(played.outcome.status, WaveStatus::Completed);
-    let played = kit.run(&mut script(|id, _| (id == "A0").then(|| Reply::ok(A0_GATE).report("Verdict: HOLD"))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A0").then(|| Reply::ok(A0_GATE).report("Verdict: HOLD"))
+    }));
     assert_eq!(played.codes(), s(&["cont-qa-concerns"]));
     assert_eq!(played.outcome.exit_code, 42);
 }
@@ -229,7 +271,9 @@ fn required_stage_without_an_agent_is_a_missing_closure_run() {
 #[test]
 fn closure_wait_failure_ends_the_sweep() {
     let kit = Kit::standard().attempts(1);
-    let played = kit.run(&mut script(|id, _| (id == "A8").then(|| good("A8").exit(Some(3)))));
+    let played = kit.run(&mut script(|id, _| {
+        (id == "A8").then(|| good("A8").exit(Some(3)))
+    }));
     assert_eq!(played.order(), s(&["1:[A1]", "1:A8"]));
     assert_eq!(played.codes(), s(&["3"]));
     assert_eq!(played.outcome.exit_code, 1);
