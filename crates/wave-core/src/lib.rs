@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod contract;
+pub mod driver;
 pub mod gates;
 pub mod ids;
 pub mod launch_spec;
@@ -15,6 +16,7 @@ pub mod local_executor;
 pub mod markers;
 pub mod paths;
 pub mod prompt;
+pub mod records;
 pub mod timefmt;
 pub mod validate;
 pub mod wave;
