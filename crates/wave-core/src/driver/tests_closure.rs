@@ -320,3 +320,48 @@ fn closure_only_first_attempt_then_retry() {
     assert_eq!(played.order(), s(&["1:A8", "1:A9", "1:A0", "2:A0"]));
     assert_eq!(played.outcome.status, WaveStatus::Completed);
 }
+
+#[test]
+fn every_security_reviewer_runs_one_at_a_time() {
+    let kit = Kit::new(vec![
+        implementer("A1"),
+        security("S1"),
+        security("S2"),
+        a8(),
+        a9(),
+        a0(),
+    ]);
+    let played = kit.run(&mut script(|_, _| None));
+    assert_eq!(
+        played.order(),
+        s(&["1:[A1]", "1:S1", "1:S2", "1:A8", "1:A9", "1:A0"])
+    );
+    let blocked = "[wave-security] state=blocked findings=1 approvals=0";
+    let played = kit.attempts(1).run(&mut script(|id, _| {
+        (id == "S2").then(|| Reply::ok(blocked).report("r"))
+    }));
+    assert_eq!(played.order(), s(&["1:[A1]", "1:S1", "1:S2"]));
+    assert_eq!(played.codes(), s(&["security-blocked"]));
+    assert_eq!(played.outcome.failures[0].agent_id.as_deref(), Some("S2"));
+}
+
+#[test]
+fn implementation_owning_cont_eval_is_held_to_its_exit_contract() {
+    let mut kit = full_kit().attempts(1);
+    let e0 = kit
+        .wave
+        .agents
+        .iter_mut()
+        .find(|a| a.agent_id == "E0")
+        .expect("E0");
+    e0.owned_paths.push("src/bench.rs".into());
+    e0.exit_contract = Some(contract("contract"));
+    let played = kit.run(&mut script(|_, _| None));
+    assert_eq!(played.codes(), s(&["missing-wave-proof"]));
+    assert_eq!(played.order(), s(&["1:[A1]", "1:E0"]));
+    let with_proof = format!("{E0_OK}\n{MET}");
+    let played = kit.run(&mut script(|id, _| {
+        (id == "E0").then(|| Reply::ok(&with_proof).report("r"))
+    }));
+    assert_eq!(played.outcome.status, WaveStatus::Completed);
+}
