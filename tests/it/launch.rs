@@ -8,23 +8,26 @@ use crate::support::{assert_success, stderr, stdout, TestRepo};
 
 const STATE: &str = ".tmp/main-wave-launcher";
 
-/// Polls `probe` until it returns `Some`, or panics after `limit` with the last observation.
+/// Polls `probe` until it returns `Ok`, or panics after `limit` with the last observation.
 fn eventually<T>(limit: Duration, what: &str, mut probe: impl FnMut() -> Result<T, String>) -> T {
     let deadline = Instant::now() + limit;
-    let mut last = String::new();
     loop {
-        match probe() {
+        let last = match probe() {
             Ok(value) => return value,
-            Err(seen) => last = seen,
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}; last seen: {last}");
+            Err(seen) => seen,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; last seen: {last}"
+        );
         // The poll interval of this deadline helper, not a synchronisation sleep.
         std::thread::sleep(Duration::from_millis(10));
     }
 }
 
 fn status_code(repo: &TestRepo, slug: &str) -> Option<i64> {
-    let text = std::fs::read_to_string(repo.path(&format!("{STATE}/status/wave-0-{slug}.status"))).ok()?;
+    let text =
+        std::fs::read_to_string(repo.path(&format!("{STATE}/status/wave-0-{slug}.status"))).ok()?;
     serde_json::from_str::<serde_json::Value>(&text).ok()?["code"].as_i64()
 }
 
@@ -60,40 +63,81 @@ fn starter_wave_completes_with_closure_agents_one_at_a_time() {
     assert_success(&out, "wave launch");
     for slug in ["0-a1", "0-a8", "0-a9", "0-a0"] {
         assert_eq!(status_code(&repo, slug), Some(0), "{slug}");
-        assert!(repo.path(&format!("{STATE}/status/wave-0-{slug}.summary.json")).is_file());
+        assert!(repo
+            .path(&format!("{STATE}/status/wave-0-{slug}.summary.json"))
+            .is_file());
     }
     let events = control_plane(&repo);
     // A1 finishes before the sweep; each closure agent starts only after the previous ended.
     assert!(position(&events, "A1", "completed") < position(&events, "A8", "started"));
     assert!(position(&events, "A8", "completed") < position(&events, "A9", "started"));
     assert!(position(&events, "A9", "completed") < position(&events, "A0", "started"));
-    assert!(repo.read("docs/plans/waves/reviews/wave-0-cont-qa.md").contains("Verdict: PASS"));
-    assert!(!repo.path(&format!("{STATE}/launcher.lock")).exists(), "lock released and removed");
-    assert!(stdout(&out).contains("wave 0: Completed"), "{}", stdout(&out));
+    assert!(repo
+        .read("docs/plans/waves/reviews/wave-0-cont-qa.md")
+        .contains("Verdict: PASS"));
+    assert!(
+        !repo.path(&format!("{STATE}/launcher.lock")).exists(),
+        "lock released and removed"
+    );
+    assert!(
+        stdout(&out).contains("wave 0: Completed"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
 fn an_executor_exiting_3_is_recorded_as_3_and_fails_the_wave() {
     let repo = TestRepo::initialised();
     let out = repo
-        .command(&["launch", "--agent-launch-stagger-ms", "0", "--max-retries-per-wave", "0"])
+        .command(&[
+            "launch",
+            "--agent-launch-stagger-ms",
+            "0",
+            "--max-retries-per-wave",
+            "0",
+        ])
         .env("WAVE_LOCAL_EXECUTOR_FAIL_AGENTS", "A1:3")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
-    assert_eq!(status_code(&repo, "0-a1"), Some(3), "upstream v0.9.1 records 0 here");
-    assert_eq!(status_code(&repo, "0-a8"), None, "no closure agent after a failed implementation");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(
+        status_code(&repo, "0-a1"),
+        Some(3),
+        "upstream v0.9.1 records 0 here"
+    );
+    assert_eq!(
+        status_code(&repo, "0-a8"),
+        None,
+        "no closure agent after a failed implementation"
+    );
 }
 
 #[test]
 fn a_closure_gap_at_a8_is_forwarded_and_later_stages_still_run() {
     let repo = TestRepo::initialised();
     let out = repo
-        .command(&["launch", "--agent-launch-stagger-ms", "0", "--max-retries-per-wave", "0"])
+        .command(&[
+            "launch",
+            "--agent-launch-stagger-ms",
+            "0",
+            "--max-retries-per-wave",
+            "0",
+        ])
         .env("WAVE_LOCAL_EXECUTOR_FAIL_AGENTS", "A8")
         .output()
         .unwrap();
-    assert_ne!(out.status.code(), Some(0), "a forwarded gap never lets the wave complete");
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "a forwarded gap never lets the wave complete"
+    );
     assert_eq!(status_code(&repo, "0-a9"), Some(0), "A9 still ran");
     assert_eq!(status_code(&repo, "0-a0"), Some(0), "A0 still ran");
     let coordination = repo.read(&format!("{STATE}/coordination/wave-0.jsonl"));
@@ -103,7 +147,10 @@ fn a_closure_gap_at_a8_is_forwarded_and_later_stages_still_run() {
         .find(|v| v["id"] == "wave-0-closure-gap-integration-A8-attempt-1")
         .unwrap_or_else(|| panic!("no closure-gap blocker in {coordination}"));
     assert_eq!(blocker["blockerSeverity"], "closure-critical");
-    assert_eq!(blocker["targets"], serde_json::json!(["agent:A9", "agent:A0"]));
+    assert_eq!(
+        blocker["targets"],
+        serde_json::json!(["agent:A9", "agent:A0"])
+    );
 }
 
 #[test]
@@ -123,7 +170,11 @@ fn a_second_launcher_on_the_lane_exits_32() {
     });
     let second = launch(&repo, &[]);
     assert_eq!(second.status.code(), Some(32), "{}", stderr(&second));
-    assert!(stderr(&second).contains("launcher.lock"), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("launcher.lock"),
+        "{}",
+        stderr(&second)
+    );
     let _ = first.kill();
     let _ = first.wait();
     kill_runners(&repo);
@@ -141,6 +192,7 @@ fn kill_9_of_the_launcher_leaves_runners_to_finish_and_record_status() {
         &codex,
         format!(
             "#!/bin/bash\ncat > /dev/null\nwhile [ ! -e '{}' ]; do sleep 0.05; done\n\
+             mkdir -p src && echo done > src/hello.md\n\
              echo '[wave-proof] completion=contract durability=none proof=unit state=met detail=fake'\n\
              echo '[wave-doc-delta] state=owned paths=src/hello.md detail=fake'\n",
             release.display()
@@ -149,9 +201,17 @@ fn kill_9_of_the_launcher_leaves_runners_to_finish_and_record_status() {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&codex, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let wave = repo.read("docs/plans/waves/wave-0.md").replacen("### Executor\n\n- id: local", "### Executor\n\n- id: codex", 1);
+    let wave = repo.read("docs/plans/waves/wave-0.md").replacen(
+        "### Executor\n\n- id: local",
+        "### Executor\n\n- id: codex",
+        1,
+    );
     repo.write("docs/plans/waves/wave-0.md", &wave);
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
 
     let mut launcher = repo
         .command(&["launch", "--agent-launch-stagger-ms", "0"])
@@ -161,34 +221,59 @@ fn kill_9_of_the_launcher_leaves_runners_to_finish_and_record_status() {
         .spawn()
         .unwrap();
     let runtime = repo.path(&format!("{STATE}/status/wave-0-0-a1.runtime.json"));
-    let runner_pid = eventually(Duration::from_secs(20), "A1's runner to start the executor", || {
-        let text = std::fs::read_to_string(&runtime).map_err(|e| e.to_string())?;
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        match (v["terminalDisposition"].as_str(), v["runnerPid"].as_i64()) {
-            (Some("running"), Some(pid)) => Ok(pid),
-            _ => Err(text),
-        }
-    });
-    Command::new("kill").args(["-9", &launcher.id().to_string()]).status().unwrap();
+    let runner_pid = eventually(
+        Duration::from_secs(20),
+        "A1's runner to start the executor",
+        || {
+            let text = std::fs::read_to_string(&runtime).map_err(|e| e.to_string())?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+            match (v["terminalDisposition"].as_str(), v["runnerPid"].as_i64()) {
+                (Some("running"), Some(pid)) => Ok(pid),
+                _ => Err(text),
+            }
+        },
+    );
+    Command::new("kill")
+        .args(["-9", &launcher.id().to_string()])
+        .status()
+        .unwrap();
     let _ = launcher.wait();
-    assert!(Path::new(&format!("/proc/{runner_pid}")).exists(), "the runner outlived the launcher");
+    assert!(
+        Path::new(&format!("/proc/{runner_pid}")).exists(),
+        "the runner outlived the launcher"
+    );
 
     std::fs::write(&release, "").unwrap();
-    eventually(Duration::from_secs(20), "A1's status file", || status_code(&repo, "0-a1").ok_or_else(|| "no status".to_string()));
+    eventually(Duration::from_secs(20), "A1's status file", || {
+        status_code(&repo, "0-a1").ok_or_else(|| "no status".to_string())
+    });
     assert_eq!(status_code(&repo, "0-a1"), Some(0));
     eventually(Duration::from_secs(20), "the runner to exit", || {
-        let alive = std::fs::read_to_string(format!("/proc/{runner_pid}/stat")).map(|s| !s.contains(") Z ")).unwrap_or(false);
-        if alive { Err(format!("runner {runner_pid} still alive")) } else { Ok(()) }
+        let alive = std::fs::read_to_string(format!("/proc/{runner_pid}/stat"))
+            .map(|s| !s.contains(") Z "))
+            .unwrap_or(false);
+        if alive {
+            Err(format!("runner {runner_pid} still alive"))
+        } else {
+            Ok(())
+        }
     });
     let log = repo.read(&format!("{STATE}/logs/wave-0-0-a1.log"));
     assert!(log.contains("[wave-proof] completion=contract"), "{log}");
     assert!(log.contains("finished with code 0"), "{log}");
 
     // A relaunch reuses A1 (same prompt, code 0) and runs only the closure agents.
-    let out = repo.command(&["launch", "--agent-launch-stagger-ms", "0"]).env("PATH", &path).output().unwrap();
+    let out = repo
+        .command(&["launch", "--agent-launch-stagger-ms", "0"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
     assert_success(&out, "relaunch after the crash");
     let events = control_plane(&repo);
-    let a1_starts = events.iter().filter(|(t, id, a)| t == "agent_run" && id == "A1" && a == "started").count();
+    let a1_starts = events
+        .iter()
+        .filter(|(t, id, a)| t == "agent_run" && id == "A1" && a == "started")
+        .count();
     assert_eq!(a1_starts, 1, "A1 ran exactly once: {events:#?}");
 }
 
@@ -196,26 +281,50 @@ fn kill_9_of_the_launcher_leaves_runners_to_finish_and_record_status() {
 fn a_timeout_kills_the_agent_and_queues_recovery_with_exit_43() {
     let repo = TestRepo::initialised();
     let out = repo
-        .command(&["launch", "--agent-launch-stagger-ms", "0", "--max-retries-per-wave", "0", "--agent-timeout-seconds", "1"])
+        .command(&[
+            "launch",
+            "--agent-launch-stagger-ms",
+            "0",
+            "--max-retries-per-wave",
+            "0",
+            "--agent-timeout-seconds",
+            "1",
+        ])
         .env("WAVE_LOCAL_EXECUTOR_DELAY_MS", "60000")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(43), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(43),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let code = status_code(&repo, "0-a1").expect("status written after the kill");
     assert!(code == 143 || code == 137, "killed by the timeout: {code}");
 }
 
 /// Kills any runner still alive in `repo` (after a test that leaves agents running).
 fn kill_runners(repo: &TestRepo) {
-    let Ok(entries) = std::fs::read_dir(repo.path(&format!("{STATE}/status"))) else { return };
+    let Ok(entries) = std::fs::read_dir(repo.path(&format!("{STATE}/status"))) else {
+        return;
+    };
     for entry in entries.flatten() {
-        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
         if let Some(pgid) = v["pgid"].as_i64() {
-            let _ = Command::new("kill").args(["-KILL", &format!("-{pgid}")]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{pgid}")])
+                .status();
         }
         if let Some(pid) = v["runnerPid"].as_i64() {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
         }
     }
 }

@@ -18,7 +18,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use wave_core::config::ExecutorId;
 use wave_core::driver::{
     AgentObservation, DriverInput, DriverRecord, PreviousRun, Step, WaveDriver, WaveOutcome,
@@ -27,16 +26,19 @@ use wave_core::driver::{
 use wave_core::gates::ResolvedEvalTarget;
 use wave_core::ids::{LaneId, RunId, WaveNumber};
 use wave_core::launch_spec::{agent_script, RateLimitPolicy};
-use wave_core::markers::{build_summary, AgentSummary, DeliverableState, ProofArtifactState, SummaryContext};
+use wave_core::markers::{
+    build_summary, AgentSummary, DeliverableState, ProofArtifactState, SummaryContext,
+};
 use wave_core::paths::{LanePaths, RunVariant};
+use wave_core::records::fingerprint::{prompt_fingerprint, FingerprintInput, SkillsFingerprint};
 use wave_core::timefmt::iso8601_millis;
 use wave_runtime::{ExecCommand, RunnerPayload, RuntimeRecord};
 use wave_store::{FileLock, StoreError};
 
 use crate::dry_run::{lane_paths, manifest_file, select_waves, DryRunError};
 use crate::lane::{LoadedLane, PlannedWave, RepoFiles};
-use crate::manifest::{hex, InventoryError};
-use crate::prepare::{json_bytes, prepare_agent, PreparedAgent, PrepareError};
+use crate::manifest::InventoryError;
+use crate::prepare::{json_bytes, prepare_agent, PrepareError, PreparedAgent};
 
 /// How to run the lane.
 #[derive(Debug, Clone)]
@@ -131,7 +133,10 @@ impl LaunchError {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn now_iso() -> String {
@@ -139,7 +144,11 @@ fn now_iso() -> String {
 }
 
 /// Runs the selected waves of `loaded`.
-pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &LaunchOptions) -> Result<LaunchReport, LaunchError> {
+pub fn run(
+    repo_root: &Path,
+    loaded: &LoadedLane,
+    options: &LaunchOptions,
+) -> Result<LaunchReport, LaunchError> {
     let selected = select_waves(loaded, options.start_wave, options.end_wave)?;
     let paths = lane_paths(repo_root, &loaded.lane, RunVariant::Live)?;
     for dir in paths.launcher_startup_dirs() {
@@ -147,8 +156,14 @@ pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &LaunchOptions) -> Re
     }
     let lock_path = paths.launcher_lock();
     let Some(lock) = FileLock::try_acquire(&lock_path)? else {
-        let holder = std::fs::read_to_string(&lock_path).ok().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-        return Err(LaunchError::LaneLocked { path: lock_path, holder });
+        let holder = std::fs::read_to_string(&lock_path)
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        return Err(LaunchError::LaneLocked {
+            path: lock_path,
+            holder,
+        });
     };
     lock.write_holder(&json!({
         "pid": std::process::id(),
@@ -157,7 +172,10 @@ pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &LaunchOptions) -> Re
         "orchestratorId": options.orchestrator_id,
     }))?;
 
-    let manifest_path = options.manifest_out.clone().unwrap_or_else(|| paths.waves_manifest());
+    let manifest_path = options
+        .manifest_out
+        .clone()
+        .unwrap_or_else(|| paths.waves_manifest());
     let (manifest, _) = manifest_file(repo_root, loaded, manifest_path, now_ms())?;
     wave_store::write_bytes_atomic(&manifest.path, &manifest.contents)?;
 
@@ -169,13 +187,23 @@ pub fn run(repo_root: &Path, loaded: &LoadedLane, options: &LaunchOptions) -> Re
         if !done {
             exit_code = outcome.exit_code;
         }
-        reports.push(WaveReport { wave: wave.definition.wave, outcome });
+        reports.push(WaveReport {
+            wave: wave.definition.wave,
+            outcome,
+        });
         if !done {
             break;
         }
     }
+    // Removed while still held, as upstream removes its lock on exit; a launcher that opened the
+    // old file meanwhile notices (FileLock re-checks the path after locking) and retries.
+    let _ = std::fs::remove_file(&lock_path);
     lock.release();
-    Ok(LaunchReport { exit_code, waves: reports, state_dir: paths.state_dir().to_path_buf() })
+    Ok(LaunchReport {
+        exit_code,
+        waves: reports,
+        state_dir: paths.state_dir().to_path_buf(),
+    })
 }
 
 /// A started agent.
@@ -196,10 +224,43 @@ fn run_wave(
     let def = &wave.definition;
     let mut prepared = Vec::with_capacity(wave.agents.len());
     for agent in &wave.agents {
-        prepared.push(prepare_agent(repo_root, paths, loaded, wave, agent, &files, &options.wave_binary)?);
+        prepared.push(prepare_agent(
+            repo_root,
+            paths,
+            loaded,
+            wave,
+            agent,
+            &files,
+            &options.wave_binary,
+        )?);
     }
-    let prompt_hashes: Vec<String> = prepared.iter().map(|p| hex(&Sha256::digest(p.prompt_text.as_bytes()))).collect();
-    let previous: Vec<Option<PreviousRun>> = prepared.iter().map(previous_run).collect();
+    // The fingerprint covers what upstream's does: composed prompt, Context7 selection, exit
+    // contract, deliverables, proof artifacts, components and the resolved executor.
+    let prompt_hashes: Vec<String> = wave
+        .agents
+        .iter()
+        .map(|a| {
+            let bundle = a.resolved.context7_bundle.as_deref().unwrap_or("none");
+            let skills = SkillsFingerprint {
+                ids: a.resolved.skills.clone(),
+                role: Some(a.resolved.roles.runtime_role.as_str().to_string()),
+                runtime: Some(a.resolved.executor.id.as_str().to_string()),
+                deploy_kind: None,
+                prompt_hash: None,
+            };
+            prompt_fingerprint(&FingerprintInput::from_agent(
+                &a.agent,
+                bundle,
+                Some(&a.resolved.executor),
+                Some(&skills),
+            ))
+        })
+        .collect();
+    let previous: Vec<Option<PreviousRun>> = prepared
+        .iter()
+        .zip(&wave.agents)
+        .map(|(p, a)| previous_run(repo_root, p, a, &files))
+        .collect();
     let resolved: Vec<_> = wave.agents.iter().map(|a| a.resolved.clone()).collect();
     let eval_targets = resolved_eval_targets(loaded, def, &files);
     let mut driver = WaveDriver::new(DriverInput {
@@ -211,7 +272,11 @@ fn run_wave(
         max_attempts: options.max_retries_per_wave.saturating_add(1),
         eval_targets,
     });
-    let index_of: HashMap<String, usize> = prepared.iter().enumerate().map(|(i, p)| (p.agent_id.to_string(), i)).collect();
+    let index_of: HashMap<String, usize> = prepared
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.agent_id.to_string(), i))
+        .collect();
     let control_plane = paths.control_plane_log(WaveNumber::from(def.wave));
     let coordination = paths.coordination_log(WaveNumber::from(def.wave));
     let lane_id: LaneId = loaded.lane.lane.parse().map_err(DryRunError::from)?;
@@ -223,19 +288,41 @@ fn run_wave(
     loop {
         match driver.next_step() {
             Step::Done(outcome) => {
-                persist(&driver.take_records(), &control_plane, &coordination, &loaded.lane.lane, def.wave, options)?;
+                persist(
+                    &driver.take_records(),
+                    &control_plane,
+                    &coordination,
+                    &loaded.lane.lane,
+                    def.wave,
+                    options,
+                )?;
                 return Ok(outcome);
             }
-            Step::Launch { attempt, agent_ids, fan_out } => {
+            Step::Launch {
+                attempt,
+                agent_ids,
+                fan_out,
+            } => {
                 queue.extend(agent_ids.into_iter().map(|id| (attempt, id, fan_out)));
             }
             Step::Wait => {}
         }
-        persist(&driver.take_records(), &control_plane, &coordination, &loaded.lane.lane, def.wave, options)?;
+        persist(
+            &driver.take_records(),
+            &control_plane,
+            &coordination,
+            &loaded.lane.lane,
+            def.wave,
+            options,
+        )?;
         // Start what the concurrency bound allows; the stagger separates fan-out launches only.
         while running.len() < options.max_concurrent_agents.max(1) {
-            let Some((attempt, id, fan_out)) = queue.pop_front() else { break };
-            let Some(&index) = index_of.get(&id) else { continue };
+            let Some((attempt, id, fan_out)) = queue.pop_front() else {
+                break;
+            };
+            let Some(&index) = index_of.get(&id) else {
+                continue;
+            };
             if fan_out {
                 if let Some(last) = last_fan_out_launch {
                     let wait = options.stagger.saturating_sub(last.elapsed());
@@ -256,8 +343,24 @@ fn run_wave(
                 options,
                 tx.clone(),
             )?;
-            append_control(&control_plane, &loaded.lane.lane, def.wave, attempt, "agent_run", &id, "started", json!({"executorId": prepared[index].executor_id()}), options)?;
-            running.insert(id, Running { prepared_index: index, attempt });
+            append_control(
+                &control_plane,
+                &loaded.lane.lane,
+                def.wave,
+                attempt,
+                "agent_run",
+                &id,
+                "started",
+                json!({"executorId": prepared[index].executor_id()}),
+                options,
+            )?;
+            running.insert(
+                id,
+                Running {
+                    prepared_index: index,
+                    attempt,
+                },
+            );
         }
         if running.is_empty() {
             return Err(LaunchError::Stalled { wave: def.wave });
@@ -265,38 +368,99 @@ fn run_wave(
         let Ok(finished) = rx.recv() else {
             return Err(LaunchError::Stalled { wave: def.wave });
         };
-        let Some(run) = running.remove(&finished) else { continue };
+        let Some(run) = running.remove(&finished) else {
+            continue;
+        };
         let agent = &wave.agents[run.prepared_index];
-        let obs = observe(repo_root, &prepared[run.prepared_index], agent, run.attempt, &prompt_hashes[run.prepared_index], loaded, &files)?;
+        let obs = observe(
+            repo_root,
+            &prepared[run.prepared_index],
+            agent,
+            run.attempt,
+            &prompt_hashes[run.prepared_index],
+            loaded,
+            &files,
+        )?;
         let action = match (obs.timed_out, obs.exit_code) {
             (true, _) => "timed_out",
             (false, Some(0)) => "completed",
             _ => "failed",
         };
-        append_control(&control_plane, &loaded.lane.lane, def.wave, run.attempt, "agent_run", &finished, action, json!({"exitCode": obs.exit_code}), options)?;
+        append_control(
+            &control_plane,
+            &loaded.lane.lane,
+            def.wave,
+            run.attempt,
+            "agent_run",
+            &finished,
+            action,
+            json!({"exitCode": obs.exit_code}),
+            options,
+        )?;
         driver.observe(obs);
     }
 }
 
-/// The existing status of an agent, for reuse by prompt hash.
-fn previous_run(prepared: &PreparedAgent) -> Option<PreviousRun> {
-    let status = wave_runtime::read_status_if_present(&prepared.files.status).ok().flatten()?;
-    let summary: Option<AgentSummary> = std::fs::read(&prepared.files.summary).ok().and_then(|b| serde_json::from_slice(&b).ok());
-    Some(PreviousRun { code: status.code, prompt_hash: status.prompt_hash.unwrap_or_default(), summary })
+/// The existing status of an agent, for reuse by prompt hash. A run whose summary is missing
+/// (its launcher died before summarising it) is summarised now from its log.
+fn previous_run(
+    repo_root: &Path,
+    prepared: &PreparedAgent,
+    agent: &crate::lane::PlannedAgent,
+    files: &RepoFiles,
+) -> Option<PreviousRun> {
+    let status = wave_runtime::read_status_if_present(&prepared.files.status)
+        .ok()
+        .flatten()?;
+    let prompt_hash = status.prompt_hash.clone().unwrap_or_default();
+    let stored: Option<AgentSummary> = std::fs::read(&prepared.files.summary)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let (summary, report_exists) = match stored {
+        Some(summary) => {
+            let exists = agent
+                .resolved
+                .roles
+                .report_path
+                .as_ref()
+                .is_some_and(|p| repo_root.join(p).is_file());
+            (Some(summary), exists)
+        }
+        None => match summarize(repo_root, prepared, agent, &prompt_hash, files) {
+            Ok(f) => (Some(f.summary), f.report_exists),
+            Err(_) => (None, false),
+        },
+    };
+    Some(PreviousRun {
+        code: status.code,
+        prompt_hash,
+        summary,
+        report_exists,
+    })
 }
 
 /// The wave's eval targets with the benchmarks each may use (catalog-resolved).
-fn resolved_eval_targets(loaded: &LoadedLane, def: &wave_core::wave::WaveDefinition, files: &RepoFiles) -> Vec<ResolvedEvalTarget> {
+fn resolved_eval_targets(
+    loaded: &LoadedLane,
+    def: &wave_core::wave::WaveDefinition,
+    files: &RepoFiles,
+) -> Vec<ResolvedEvalTarget> {
     if def.eval_targets.is_empty() {
         return Vec::new();
     }
     let path = &loaded.lane.benchmark_catalog_path;
-    let catalog = wave_core::validate::catalog::parse_benchmark_catalog(files.read_text(Path::new(path)).as_deref(), path).ok();
+    let catalog = wave_core::validate::catalog::parse_benchmark_catalog(
+        files.read_text(Path::new(path)).as_deref(),
+        path,
+    )
+    .ok();
     def.eval_targets
         .iter()
         .map(|t| ResolvedEvalTarget {
             target: t.clone(),
-            allowed_benchmarks: catalog.as_ref().map_or_else(|| t.benchmarks.clone(), |c| c.allowed_benchmarks(t)),
+            allowed_benchmarks: catalog
+                .as_ref()
+                .map_or_else(|| t.benchmarks.clone(), |c| c.allowed_benchmarks(t)),
         })
         .collect()
 }
@@ -319,7 +483,12 @@ fn start_agent(
     for stale in [&prepared.files.status, &prepared.files.runtime] {
         match std::fs::remove_file(stale) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(StoreError::Io { op: "remove", path: stale.clone(), source: e }.into());
+                return Err(StoreError::Io {
+                    op: "remove",
+                    path: stale.clone(),
+                    source: e,
+                }
+                .into());
             }
             _ => {}
         }
@@ -336,7 +505,7 @@ fn start_agent(
     let budget = budget_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
     let timeout = budget.map_or(options.agent_timeout, |b| b.min(options.agent_timeout));
     let payload = RunnerPayload {
-        schema_version: wave_runtime::PAYLOAD_SCHEMA_VERSION,
+        schema_version: wave_runtime::payload::PAYLOAD_SCHEMA_VERSION,
         run_id: options.run_id,
         lane: lane.clone(),
         wave_number: WaveNumber::from(prepared.wave),
@@ -353,13 +522,16 @@ fn start_agent(
         runtime_path: Some(prepared.files.runtime.clone()),
         env: BTreeMap::new(),
         pass_env: Vec::new(),
-        grace_ms: wave_runtime::DEFAULT_GRACE_MS,
+        grace_ms: wave_runtime::payload::DEFAULT_GRACE_MS,
         timeout_ms: Some(timeout.as_millis() as u64),
-        heartbeat_ms: wave_runtime::DEFAULT_HEARTBEAT_MS,
+        heartbeat_ms: wave_runtime::payload::DEFAULT_HEARTBEAT_MS,
     };
     let payload_path = prepared.overlay_dir.join("runner-payload.json");
     wave_runtime::write_payload(&payload_path, &payload)?;
-    wave_store::write_json_atomic(&prepared.files.runtime, &RuntimeRecord::launching(&payload, &now_iso()))?;
+    wave_store::write_json_atomic(
+        &prepared.files.runtime,
+        &RuntimeRecord::launching(&payload, &now_iso()),
+    )?;
     let runner = wave_runtime::spawn_detached(&payload_path, &options.wave_binary)?;
     let id = prepared.agent_id.to_string();
     std::thread::spawn(move || {
@@ -373,24 +545,47 @@ fn start_agent(
     Ok(())
 }
 
-/// Reads what a finished agent left behind and builds the driver's observation.
-fn observe(
+/// What an agent's durable artifacts (status, runtime record, log, report) say about its run.
+struct Finished {
+    status: Option<wave_runtime::StatusRecord>,
+    timed_out: bool,
+    summary: AgentSummary,
+    report_exists: bool,
+}
+
+/// Builds an agent's summary from its status file, runtime record, log and report, and writes
+/// `status/…summary.json`. Used when a runner ends, and for reuse when a previous launcher died
+/// before summarising a run its runner completed.
+fn summarize(
     repo_root: &Path,
     prepared: &PreparedAgent,
     agent: &crate::lane::PlannedAgent,
-    attempt: u32,
     prompt_hash: &str,
-    loaded: &LoadedLane,
     files: &RepoFiles,
-) -> Result<AgentObservation, LaunchError> {
+) -> Result<Finished, LaunchError> {
     let status = wave_runtime::read_status_if_present(&prepared.files.status)?;
-    let runtime = wave_runtime::read_runtime_record(&prepared.files.runtime).ok().flatten();
+    let runtime = wave_runtime::read_runtime_record(&prepared.files.runtime)
+        .ok()
+        .flatten();
     let timed_out = runtime.as_ref().and_then(|r| r.exit_reason.as_deref()) == Some("timeout");
-    let log = std::fs::read(&prepared.files.log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let log = std::fs::read(&prepared.files.log)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let roles = &agent.resolved.roles;
-    let report_text = roles.report_path.as_ref().and_then(|p| files.read_text(Path::new(p)));
-    let report_exists = roles.report_path.as_ref().is_some_and(|p| repo_root.join(p).is_file());
-    let rel = |p: &Path| p.strip_prefix(repo_root).unwrap_or(p).to_string_lossy().into_owned();
+    let report_text = roles
+        .report_path
+        .as_ref()
+        .and_then(|p| files.read_text(Path::new(p)));
+    let report_exists = roles
+        .report_path
+        .as_ref()
+        .is_some_and(|p| repo_root.join(p).is_file());
+    let rel = |p: &Path| {
+        p.strip_prefix(repo_root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
     let presence = |path: &str| {
         let meta = std::fs::metadata(repo_root.join(path)).ok();
         let modified_at = meta
@@ -403,17 +598,24 @@ fn observe(
     let def = &agent.agent;
     let context = SummaryContext {
         agent_id: Some(def.agent_id.clone()),
-        prompt_hash: status.as_ref().and_then(|s| s.prompt_hash.clone()).or_else(|| Some(prompt_hash.to_string())),
+        prompt_hash: status
+            .as_ref()
+            .and_then(|s| s.prompt_hash.clone())
+            .or_else(|| Some(prompt_hash.to_string())),
         exit_code: status.as_ref().map(|s| i64::from(s.code)),
         completed_at: status.as_ref().map(|s| s.completed_at.clone()),
-        status_detail: runtime.as_ref().and_then(|r| r.exit_reason.clone()).filter(|r| r == "timeout").map(|_| "timed out".to_string()),
+        status_detail: timed_out.then(|| "timed out".to_string()),
         codex_executor: agent.resolved.executor.id == ExecutorId::Codex,
         deliverables: def
             .deliverables
             .iter()
             .map(|path| {
                 let (exists, modified_at) = presence(path);
-                DeliverableState { path: path.clone(), exists, modified_at }
+                DeliverableState {
+                    path: path.clone(),
+                    exists,
+                    modified_at,
+                }
             })
             .collect(),
         proof_artifacts: def
@@ -424,7 +626,11 @@ fn observe(
                 ProofArtifactState {
                     path: a.path.clone(),
                     kind: a.kind.clone(),
-                    required_for: a.required_for.iter().map(|l| l.as_str().to_string()).collect(),
+                    required_for: a
+                        .required_for
+                        .iter()
+                        .map(|l| l.as_str().to_string())
+                        .collect(),
                     exists,
                     modified_at,
                 }
@@ -435,15 +641,36 @@ fn observe(
     };
     let summary = build_summary(&log, report_text.as_deref(), context);
     wave_store::write_bytes_atomic(&prepared.files.summary, &json_bytes(&summary))?;
-    let is_doc_steward = def.agent_id == loaded.lane.roles.documentation_agent_id;
-    let matrix_levels = is_doc_steward.then(|| matrix_levels(loaded, files)).flatten();
-    Ok(AgentObservation {
-        agent_id: def.agent_id.clone(),
-        attempt,
-        exit_code: status.map(|s| s.code),
+    Ok(Finished {
+        status,
         timed_out,
         summary,
         report_exists,
+    })
+}
+
+/// Reads what a finished agent left behind and builds the driver's observation.
+fn observe(
+    repo_root: &Path,
+    prepared: &PreparedAgent,
+    agent: &crate::lane::PlannedAgent,
+    attempt: u32,
+    prompt_hash: &str,
+    loaded: &LoadedLane,
+    files: &RepoFiles,
+) -> Result<AgentObservation, LaunchError> {
+    let finished = summarize(repo_root, prepared, agent, prompt_hash, files)?;
+    let is_doc_steward = agent.agent.agent_id == loaded.lane.roles.documentation_agent_id;
+    let matrix_levels = is_doc_steward
+        .then(|| matrix_levels(loaded, files))
+        .flatten();
+    Ok(AgentObservation {
+        agent_id: agent.agent.agent_id.clone(),
+        attempt,
+        exit_code: finished.status.map(|s| s.code),
+        timed_out: finished.timed_out,
+        summary: finished.summary,
+        report_exists: finished.report_exists,
         matrix_levels,
     })
 }
@@ -451,8 +678,18 @@ fn observe(
 /// The component matrix's `currentLevel` per component, as the documentation gate reads it.
 fn matrix_levels(loaded: &LoadedLane, files: &RepoFiles) -> Option<BTreeMap<String, String>> {
     let path = &loaded.lane.component_cutover_matrix_json_path;
-    let matrix = wave_core::validate::matrix::parse_component_matrix(files.read_text(Path::new(path)).as_deref(), path).ok()?;
-    Some(matrix.components.into_iter().map(|c| (c.id, c.current_level)).collect())
+    let matrix = wave_core::validate::matrix::parse_component_matrix(
+        files.read_text(Path::new(path)).as_deref(),
+        path,
+    )
+    .ok()?;
+    Some(
+        matrix
+            .components
+            .into_iter()
+            .map(|c| (c.id, c.current_level))
+            .collect(),
+    )
 }
 
 /// Appends one control-plane record (`control-plane/wave-<n>.jsonl`).
@@ -501,15 +738,83 @@ fn persist(
 ) -> Result<(), LaunchError> {
     for record in records {
         match record {
-            DriverRecord::AttemptStarted { attempt, agent_ids } => append_control(control_plane, lane, wave, *attempt, "attempt", &attempt.to_string(), "running", json!({"agentIds": agent_ids}), options)?,
-            DriverRecord::AgentReused { agent_id } => append_control(control_plane, lane, wave, 0, "agent_run", agent_id, "reused", json!({}), options)?,
-            DriverRecord::GateEvaluated { attempt, gate, result } => append_control(control_plane, lane, wave, *attempt, "gate", gate, "evaluated", serde_json::to_value(result).unwrap_or_default(), options)?,
+            DriverRecord::AttemptStarted { attempt, agent_ids } => append_control(
+                control_plane,
+                lane,
+                wave,
+                *attempt,
+                "attempt",
+                &attempt.to_string(),
+                "running",
+                json!({"agentIds": agent_ids}),
+                options,
+            )?,
+            DriverRecord::AgentReused { agent_id } => append_control(
+                control_plane,
+                lane,
+                wave,
+                0,
+                "agent_run",
+                agent_id,
+                "reused",
+                json!({}),
+                options,
+            )?,
+            DriverRecord::GateEvaluated {
+                attempt,
+                gate,
+                result,
+            } => append_control(
+                control_plane,
+                lane,
+                wave,
+                *attempt,
+                "gate",
+                gate,
+                "evaluated",
+                serde_json::to_value(result).unwrap_or_default(),
+                options,
+            )?,
             DriverRecord::AttemptFinished { attempt, failures } => {
-                let action = if failures.is_empty() { "completed" } else { "failed" };
-                append_control(control_plane, lane, wave, *attempt, "attempt", &attempt.to_string(), action, json!({"failures": failures}), options)?
+                let action = if failures.is_empty() {
+                    "completed"
+                } else {
+                    "failed"
+                };
+                append_control(
+                    control_plane,
+                    lane,
+                    wave,
+                    *attempt,
+                    "attempt",
+                    &attempt.to_string(),
+                    action,
+                    json!({"failures": failures}),
+                    options,
+                )?
             }
-            DriverRecord::RetryPlanned { next_attempt, agent_ids, reason } => append_control(control_plane, lane, wave, *next_attempt, "attempt", &next_attempt.to_string(), "retry_planned", json!({"agentIds": agent_ids, "reason": reason}), options)?,
-            DriverRecord::ClosureGapForwarded { attempt, stage_key, agent_id, detail, targets } => {
+            DriverRecord::RetryPlanned {
+                next_attempt,
+                agent_ids,
+                reason,
+            } => append_control(
+                control_plane,
+                lane,
+                wave,
+                *next_attempt,
+                "attempt",
+                &next_attempt.to_string(),
+                "retry_planned",
+                json!({"agentIds": agent_ids, "reason": reason}),
+                options,
+            )?,
+            DriverRecord::ClosureGapForwarded {
+                attempt,
+                stage_key,
+                agent_id,
+                detail,
+                targets,
+            } => {
                 let now = now_iso();
                 let blocker = json!({
                     "id": format!("wave-{wave}-closure-gap-{stage_key}-{agent_id}-attempt-{attempt}"),
@@ -531,7 +836,17 @@ fn persist(
                     "attempt": attempt,
                 });
                 wave_store::append_jsonl(coordination, &blocker, wave_store::AppendSync::Fsync)?;
-                append_control(control_plane, lane, wave, *attempt, "gate", stage_key, "closure_gap_forwarded", json!({"agentId": agent_id, "detail": detail, "targets": targets}), options)?;
+                append_control(
+                    control_plane,
+                    lane,
+                    wave,
+                    *attempt,
+                    "gate",
+                    stage_key,
+                    "closure_gap_forwarded",
+                    json!({"agentId": agent_id, "detail": detail, "targets": targets}),
+                    options,
+                )?;
             }
         }
     }

@@ -9,8 +9,8 @@ use wave_core::config::{CodexSandbox, ExecutorId};
 use wave_core::ids::RunId;
 use wave_core::launch_spec::RateLimitPolicy;
 use wave_engine::dry_run::DryRunOptions;
-use wave_engine::launch::{LaunchError, LaunchOptions};
 use wave_engine::lane::LaneRequest;
+use wave_engine::launch::{LaunchError, LaunchOptions};
 
 use crate::cli::{LaunchArgs, TerminalSurface};
 use crate::exit::Code;
@@ -84,11 +84,9 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
         |n| n as usize,
     );
     let run_id = match std::env::var("WAVE_SUPERVISOR_RUN_ID") {
-        Ok(v) if !v.trim().is_empty() => Some(
-            v.trim()
-                .parse::<RunId>()
-                .with_context(|| format!("WAVE_SUPERVISOR_RUN_ID: expected run-<ms>-<8 hex>, got {v:?}"))?,
-        ),
+        Ok(v) if !v.trim().is_empty() => Some(v.trim().parse::<RunId>().with_context(|| {
+            format!("WAVE_SUPERVISOR_RUN_ID: expected run-<ms>-<8 hex>, got {v:?}")
+        })?),
         _ => None,
     };
     let wave_binary = std::env::current_exe().context("locate the wave binary")?;
@@ -111,7 +109,10 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
             .orchestrator_id
             .clone()
             .unwrap_or_else(|| format!("{}-orch-{}", args.lane, std::process::id())),
-        manifest_out: args.manifest_out.as_deref().map(|p| resolve_path(&repo_root, p)),
+        manifest_out: args
+            .manifest_out
+            .as_deref()
+            .map(|p| resolve_path(&repo_root, p)),
         wave_binary: wave_binary.clone(),
         run_id,
     };
@@ -178,7 +179,11 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
 }
 
 /// Runs the lane for real and reports each wave's outcome.
-fn run_live(repo_root: &Path, loaded: &wave_engine::lane::LoadedLane, options: &LaunchOptions) -> anyhow::Result<Code> {
+fn run_live(
+    repo_root: &Path,
+    loaded: &wave_engine::lane::LoadedLane,
+    options: &LaunchOptions,
+) -> anyhow::Result<Code> {
     let report = match wave_engine::launch::run(repo_root, loaded, options) {
         Ok(report) => report,
         Err(err @ LaunchError::LaneLocked { .. }) => {
@@ -187,19 +192,31 @@ fn run_live(repo_root: &Path, loaded: &wave_engine::lane::LoadedLane, options: &
         }
         Err(err) => return Err(err.into()),
     };
-    let state = report.state_dir.strip_prefix(repo_root).unwrap_or(&report.state_dir).display().to_string();
+    let state = report
+        .state_dir
+        .strip_prefix(repo_root)
+        .unwrap_or(&report.state_dir)
+        .display()
+        .to_string();
     for wave in &report.waves {
         let o = &wave.outcome;
-        println!("[wave] wave {}: {:?} after {} attempt(s) (exit {})", wave.wave, o.status, o.attempts, o.exit_code);
+        println!(
+            "[wave] wave {}: {:?} after {} attempt(s) (exit {})",
+            wave.wave, o.status, o.attempts, o.exit_code
+        );
         for failure in &o.failures {
             println!(
                 "[wave]   {} {}: {}",
                 failure.agent_id.as_deref().unwrap_or("-"),
-                failure.status_code.as_str(),
+                failure.status_code,
                 failure.detail
             );
         }
     }
     println!("[wave] state: {state}");
-    Ok(if report.exit_code == 0 { Code::Ok } else { Code::Exit(report.exit_code) })
+    Ok(if report.exit_code == 0 {
+        Code::Ok
+    } else {
+        Code::Exit(report.exit_code)
+    })
 }
