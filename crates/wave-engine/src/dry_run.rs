@@ -192,7 +192,7 @@ pub fn run(
     planned.push(manifest_file);
 
     for file in &planned {
-        wave_store::write_bytes_atomic(&file.path, &file.contents)?;
+        wave_store::write_bytes_atomic_relaxed(&file.path, &file.contents)?;
     }
     Ok(DryRunReport {
         state_dir: paths.state_dir().to_path_buf(),

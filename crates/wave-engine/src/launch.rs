@@ -177,7 +177,7 @@ pub fn run(
         .clone()
         .unwrap_or_else(|| paths.waves_manifest());
     let (manifest, _) = manifest_file(repo_root, loaded, manifest_path, now_ms())?;
-    wave_store::write_bytes_atomic(&manifest.path, &manifest.contents)?;
+    wave_store::write_bytes_atomic_relaxed(&manifest.path, &manifest.contents)?;
 
     let mut reports = Vec::new();
     let mut exit_code = 0;
@@ -478,7 +478,7 @@ fn start_agent(
     done: mpsc::Sender<String>,
 ) -> Result<(), LaunchError> {
     for file in &prepared.writes {
-        wave_store::write_bytes_atomic(&file.path, &file.contents)?;
+        wave_store::write_bytes_atomic_relaxed(&file.path, &file.contents)?;
     }
     for stale in [&prepared.files.status, &prepared.files.runtime] {
         match std::fs::remove_file(stale) {
@@ -528,7 +528,7 @@ fn start_agent(
     };
     let payload_path = prepared.overlay_dir.join("runner-payload.json");
     wave_runtime::write_payload(&payload_path, &payload)?;
-    wave_store::write_json_atomic(
+    wave_store::write_json_atomic_relaxed(
         &prepared.files.runtime,
         &RuntimeRecord::launching(&payload, &now_iso()),
     )?;
@@ -640,7 +640,7 @@ fn summarize(
         report_path: roles.report_path.clone(),
     };
     let summary = build_summary(&log, report_text.as_deref(), context);
-    wave_store::write_bytes_atomic(&prepared.files.summary, &json_bytes(&summary))?;
+    wave_store::write_bytes_atomic_relaxed(&prepared.files.summary, &json_bytes(&summary))?;
     Ok(Finished {
         status,
         timed_out,

@@ -89,6 +89,15 @@ pub fn is_alive(pid: i32, start_time_ticks: u64) -> bool {
 /// `sid`. Requiring the session guards against a reused group id: a recycled `pgid` belongs to
 /// a group in another session unless our session still exists, in which case it is ours.
 pub fn group_members(pgid: i32, sid: i32) -> Vec<i32> {
+    // Fast path: signal 0 to the group tells whether any process (even a zombie) is in it, in
+    // one syscall. Only a group that still has members needs the scan of /proc, which costs
+    // milliseconds per call on a busy machine and ran after every executor exit.
+    if pgid > 0
+        && nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), None)
+            == Err(nix::errno::Errno::ESRCH)
+    {
+        return Vec::new();
+    }
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
     };

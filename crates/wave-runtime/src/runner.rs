@@ -122,7 +122,7 @@ impl Run {
 
     fn write_record(&self) -> Result<(), RunnerError> {
         match &self.payload.runtime_path {
-            Some(path) => Ok(wave_store::write_json_atomic(path, &self.record)?),
+            Some(path) => Ok(wave_store::write_json_atomic_relaxed(path, &self.record)?),
             None => Ok(()),
         }
     }

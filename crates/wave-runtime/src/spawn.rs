@@ -85,7 +85,10 @@ pub fn prepare_launch(payload_path: &Path, payload: &RunnerPayload) -> Result<()
         }
     }
     if let Some(runtime) = &payload.runtime_path {
-        wave_store::write_json_atomic(runtime, &RuntimeRecord::launching(payload, &now_iso()))?;
+        wave_store::write_json_atomic_relaxed(
+            runtime,
+            &RuntimeRecord::launching(payload, &now_iso()),
+        )?;
     }
     Ok(())
 }

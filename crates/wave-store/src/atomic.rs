@@ -37,9 +37,33 @@ pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_bytes_atomic_with_mode(path, bytes, DEFAULT_MODE)
 }
 
+/// Replaces `path` with `bytes` atomically — readers see the old or the new file, never a mix —
+/// but without the fsyncs, so after a power cut the file may be old or empty.
+///
+/// For files that are regenerated on every launch (compiled prompts, previews, overlay and
+/// payload files, summaries): on a busy disk the two fsyncs of [`write_bytes_atomic`] cost
+/// milliseconds per file, which dominated the time to launch an agent.
+pub fn write_bytes_atomic_relaxed(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, bytes, DEFAULT_MODE, false)
+}
+
+/// [`write_json_atomic`] without the fsyncs (see [`write_bytes_atomic_relaxed`]).
+pub fn write_json_atomic_relaxed<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|source| StoreError::Serialize {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes, DEFAULT_MODE, false)
+}
+
 /// As [`write_bytes_atomic`], creating the file with permission bits `mode` (before the umask),
 /// e.g. `0o600` for files that may hold secrets.
 pub fn write_bytes_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    write_atomic(path, bytes, mode, true)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
     let op = "write atomically";
     let Some(file_name) = path.file_name() else {
         return Err(StoreError::InvalidPath {
@@ -55,12 +79,17 @@ pub fn write_bytes_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Res
     temp.file
         .write_all(bytes)
         .map_err(|e| StoreError::io("write temp file", &temp.path, e))?;
-    temp.file
-        .sync_all()
-        .map_err(|e| StoreError::io("fsync temp file", &temp.path, e))?;
+    if durable {
+        temp.file
+            .sync_all()
+            .map_err(|e| StoreError::io("fsync temp file", &temp.path, e))?;
+    }
     fs::rename(&temp.path, path).map_err(|e| StoreError::io("rename temp file onto", path, e))?;
     temp.committed = true;
-    sync_dir(dir)
+    if durable {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 /// A temp file that unlinks itself unless it was renamed into place.
