@@ -328,3 +328,51 @@ fn kill_runners(repo: &TestRepo) {
         }
     }
 }
+
+#[test]
+fn run_state_envelopes_reconcile_and_auto_next() {
+    let repo = TestRepo::initialised();
+    // Before any run: reconciliation records the never-run wave as blocked and starts nothing.
+    let out = repo.wave(&["launch", "--reconcile-status"]);
+    assert_success(&out, "--reconcile-status");
+    assert!(
+        stdout(&out).contains("wave 0 blocked: missing-status"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!repo
+        .path(&format!("{STATE}/status/wave-0-0-a1.status"))
+        .exists());
+
+    assert_success(&launch(&repo, &["--auto-next"]), "launch --auto-next");
+    let state: serde_json::Value =
+        serde_json::from_str(&repo.read(&format!("{STATE}/run-state.json"))).unwrap();
+    assert_eq!(state["schemaVersion"], 2);
+    assert_eq!(state["kind"], "wave-run-state");
+    assert_eq!(state["completedWaves"], serde_json::json!([0]));
+    assert_eq!(state["waves"]["0"]["currentState"], "completed");
+    let history = state["history"].as_array().unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h["source"] == "live-launcher" && h["reasonCode"] == "wave-complete"),
+        "{history:#?}"
+    );
+
+    for agent in ["A1", "A8", "A9", "A0"] {
+        let envelope: serde_json::Value = serde_json::from_str(
+            &repo.read(&format!("{STATE}/results/wave-0/attempt-1/{agent}.json")),
+        )
+        .unwrap();
+        assert_eq!(envelope["schemaVersion"], 2, "{agent}");
+        assert_eq!(envelope["agentId"], agent);
+    }
+
+    let out = launch(&repo, &["--auto-next"]);
+    assert_success(&out, "launch --auto-next with nothing left");
+    assert!(
+        stdout(&out).contains("All known waves are already marked complete"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -30,7 +30,6 @@ use wave_core::markers::{
     build_summary, AgentSummary, DeliverableState, ProofArtifactState, SummaryContext,
 };
 use wave_core::paths::{LanePaths, RunVariant};
-use wave_core::records::fingerprint::{prompt_fingerprint, FingerprintInput, SkillsFingerprint};
 use wave_core::timefmt::iso8601_millis;
 use wave_runtime::{ExecCommand, RunnerPayload, RuntimeRecord};
 use wave_store::{FileLock, StoreError};
@@ -66,6 +65,10 @@ pub struct LaunchOptions {
     pub wave_binary: PathBuf,
     /// The supervisor run this launcher serves (`WAVE_SUPERVISOR_RUN_ID`).
     pub run_id: Option<RunId>,
+    /// `--state-file` (default `<state>/run-state.json`).
+    pub state_file: Option<PathBuf>,
+    /// `--auto-next`: start at the lowest wave not completed in the run state.
+    pub auto_next: bool,
 }
 
 /// One wave's result.
@@ -86,6 +89,8 @@ pub struct LaunchReport {
     pub waves: Vec<WaveReport>,
     /// The state directory.
     pub state_dir: PathBuf,
+    /// With `--auto-next` and nothing left to run: the run-state file that says so.
+    pub nothing_to_run: Option<PathBuf>,
 }
 
 /// Why a launch could not run to a decision.
@@ -111,6 +116,9 @@ pub enum LaunchError {
     /// A state file could not be written or read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `run-state.json` could not be read or written.
+    #[error(transparent)]
+    RunState(#[from] crate::run_state::RunStateFileError),
     /// Starting or observing a runner failed.
     #[error(transparent)]
     Runner(#[from] wave_runtime::RunnerError),
@@ -149,7 +157,8 @@ pub fn run(
     loaded: &LoadedLane,
     options: &LaunchOptions,
 ) -> Result<LaunchReport, LaunchError> {
-    let selected = select_waves(loaded, options.start_wave, options.end_wave)?;
+    // Validate the whole lane and the range before anything is written.
+    select_waves(loaded, options.start_wave, options.end_wave)?;
     let paths = lane_paths(repo_root, &loaded.lane, RunVariant::Live)?;
     for dir in paths.launcher_startup_dirs() {
         wave_store::create_dir_all_durable(&dir)?;
@@ -172,6 +181,33 @@ pub fn run(
         "orchestratorId": options.orchestrator_id,
     }))?;
 
+    let state_file = options
+        .state_file
+        .clone()
+        .unwrap_or_else(|| paths.run_state());
+    let mut run_state = crate::run_state::load(&state_file)?;
+    let now = now_iso();
+    crate::run_state::reconcile(repo_root, &paths, loaded, &mut run_state, &now);
+    crate::run_state::save(&state_file, &mut run_state, &now)?;
+    let mut start = options.start_wave;
+    if options.auto_next {
+        let numbers: Vec<u32> = loaded.waves.iter().map(|w| w.definition.wave).collect();
+        match wave_core::records::run_state::auto_next_start(&run_state, &numbers) {
+            Some(next) => start = next,
+            None => {
+                let _ = std::fs::remove_file(&lock_path);
+                lock.release();
+                return Ok(LaunchReport {
+                    exit_code: 0,
+                    waves: Vec::new(),
+                    state_dir: paths.state_dir().to_path_buf(),
+                    nothing_to_run: Some(state_file),
+                });
+            }
+        }
+    }
+    let selected = select_waves(loaded, start, options.end_wave)?;
+
     let manifest_path = options
         .manifest_out
         .clone()
@@ -184,6 +220,16 @@ pub fn run(
     for wave in selected {
         let outcome = run_wave(repo_root, &paths, loaded, wave, options)?;
         let done = outcome.status == WaveStatus::Completed;
+        if done {
+            let at = now_iso();
+            crate::run_state::record_completed(
+                &mut run_state,
+                wave.definition.wave,
+                outcome.attempts,
+                &at,
+            );
+            crate::run_state::save(&state_file, &mut run_state, &at)?;
+        }
         if !done {
             exit_code = outcome.exit_code;
         }
@@ -203,6 +249,7 @@ pub fn run(
         exit_code,
         waves: reports,
         state_dir: paths.state_dir().to_path_buf(),
+        nothing_to_run: None,
     })
 }
 
@@ -234,27 +281,10 @@ fn run_wave(
             &options.wave_binary,
         )?);
     }
-    // The fingerprint covers what upstream's does: composed prompt, Context7 selection, exit
-    // contract, deliverables, proof artifacts, components and the resolved executor.
     let prompt_hashes: Vec<String> = wave
         .agents
         .iter()
-        .map(|a| {
-            let bundle = a.resolved.context7_bundle.as_deref().unwrap_or("none");
-            let skills = SkillsFingerprint {
-                ids: a.resolved.skills.clone(),
-                role: Some(a.resolved.roles.runtime_role.as_str().to_string()),
-                runtime: Some(a.resolved.executor.id.as_str().to_string()),
-                deploy_kind: None,
-                prompt_hash: None,
-            };
-            prompt_fingerprint(&FingerprintInput::from_agent(
-                &a.agent,
-                bundle,
-                Some(&a.resolved.executor),
-                Some(&skills),
-            ))
-        })
+        .map(crate::run_state::fingerprint)
         .collect();
     let previous: Vec<Option<PreviousRun>> = prepared
         .iter()
@@ -660,6 +690,7 @@ fn observe(
     files: &RepoFiles,
 ) -> Result<AgentObservation, LaunchError> {
     let finished = summarize(repo_root, prepared, agent, prompt_hash, files)?;
+    write_envelope(repo_root, prepared, agent, attempt, &finished, loaded)?;
     let is_doc_steward = agent.agent.agent_id == loaded.lane.roles.documentation_agent_id;
     let matrix_levels = is_doc_steward
         .then(|| matrix_levels(loaded, files))
@@ -673,6 +704,33 @@ fn observe(
         report_exists: finished.report_exists,
         matrix_levels,
     })
+}
+
+/// Writes the result envelope `results/wave-<n>/attempt-<a>/<agentId>.json` (schema 2),
+/// synthesised from the summary as upstream's launcher does.
+fn write_envelope(
+    repo_root: &Path,
+    prepared: &PreparedAgent,
+    agent: &crate::lane::PlannedAgent,
+    attempt: u32,
+    finished: &Finished,
+    loaded: &LoadedLane,
+) -> Result<(), LaunchError> {
+    let paths = lane_paths(repo_root, &loaded.lane, RunVariant::Live)?;
+    let now = now_iso();
+    let envelope = wave_core::records::ResultEnvelope::from_summary(
+        &finished.summary,
+        &wave_core::records::envelope::EnvelopeContext {
+            agent_id: &agent.agent.agent_id,
+            wave_number: prepared.wave,
+            attempt: Some(attempt),
+            exit_code: finished.status.as_ref().map(|s| i64::from(s.code)),
+            fallback_completed_at: &now,
+        },
+    );
+    let path = paths.result_envelope(WaveNumber::from(prepared.wave), attempt, &prepared.agent_id);
+    wave_store::write_json_atomic_relaxed(&path, &envelope.to_value())?;
+    Ok(())
 }
 
 /// The component matrix's `currentLevel` per component, as the documentation gate reads it.

@@ -12,4 +12,5 @@ pub mod launch;
 pub mod local_executor;
 pub mod manifest;
 pub mod prepare;
+pub mod run_state;
 pub mod scaffold;

@@ -69,12 +69,6 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
             })
         })
         .transpose()?;
-    if args.reconcile_status {
-        bail!("--reconcile-status is not available in this build yet");
-    }
-    if args.auto_next {
-        bail!("--auto-next is not available in this build yet (it needs run-state reconciliation)");
-    }
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -115,6 +109,11 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
             .map(|p| resolve_path(&repo_root, p)),
         wave_binary: wave_binary.clone(),
         run_id,
+        state_file: args
+            .state_file
+            .as_deref()
+            .map(|p| resolve_path(&repo_root, p)),
+        auto_next: args.auto_next,
     };
     Ok(Invocation {
         live,
@@ -144,6 +143,9 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
     let loaded = wave_engine::lane::load_lane(&invocation.lane)?;
     if let Some(warning) = &loaded.config_warning {
         eprintln!("[wave] warning: {warning}");
+    }
+    if args.reconcile_status {
+        return reconcile(&repo_root, &loaded, &invocation.live);
     }
     if !args.dry_run {
         return run_live(&repo_root, &loaded, &invocation.live);
@@ -192,6 +194,13 @@ fn run_live(
         }
         Err(err) => return Err(err.into()),
     };
+    if let Some(path) = &report.nothing_to_run {
+        println!(
+            "[auto-next] All known waves are already marked complete in {}.",
+            path.strip_prefix(repo_root).unwrap_or(path).display()
+        );
+        return Ok(Code::Ok);
+    }
     let state = report
         .state_dir
         .strip_prefix(repo_root)
@@ -219,4 +228,66 @@ fn run_live(
     } else {
         Code::Exit(report.exit_code)
     })
+}
+
+/// `--reconcile-status`: rebuild run-state.json from status files and print the result.
+fn reconcile(
+    repo_root: &Path,
+    loaded: &wave_engine::lane::LoadedLane,
+    options: &LaunchOptions,
+) -> anyhow::Result<Code> {
+    if let Some(first) = loaded.wave_errors.first() {
+        anyhow::bail!("{first}");
+    }
+    let now = wave_core::timefmt::iso8601_millis(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+    );
+    let (state, result, path) = wave_engine::run_state::reconcile_status(
+        repo_root,
+        loaded,
+        options.state_file.clone(),
+        &now,
+    )?;
+    let list = |waves: &[u32]| {
+        if waves.is_empty() {
+            "none".to_string()
+        } else {
+            waves
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    println!(
+        "[reconcile] added from status files: {}",
+        list(&result.newly_completed)
+    );
+    for blocked in &result.blocked {
+        let reasons: Vec<String> = blocked
+            .reasons
+            .iter()
+            .map(|r| format!("{}: {}", r.code, r.detail))
+            .collect();
+        println!(
+            "[reconcile] wave {} blocked: {}",
+            blocked.wave,
+            reasons.join("; ")
+        );
+    }
+    for wave in &result.preserved_with_drift {
+        println!("[reconcile] wave {wave} kept as completed_with_drift (prompt changed since it completed)");
+    }
+    println!(
+        "[reconcile] completed waves now: {}",
+        list(&state.completed_waves)
+    );
+    println!(
+        "[reconcile] run state: {}",
+        path.strip_prefix(repo_root).unwrap_or(&path).display()
+    );
+    Ok(Code::Ok)
 }
