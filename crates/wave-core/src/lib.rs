@@ -19,4 +19,5 @@ pub mod prompt;
 pub mod records;
 pub mod timefmt;
 pub mod validate;
+mod vocab;
 pub mod wave;

@@ -10,46 +10,7 @@ use serde_json::{Map, Value};
 
 use super::ConfigError;
 
-/// Generates a closed string vocabulary with upstream's spellings.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in upstream's listing order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The upstream spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses a spelling after trimming and lower-casing, as upstream does.
-            pub fn parse(text: &str) -> Option<Self> {
-                match text.trim().to_ascii_lowercase().as_str() {
-                    $($text => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The accepted spellings joined with `", "`, for error messages.
-            pub fn expected() -> String {
-                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use string_enum;
+pub(crate) use crate::vocab::string_enum;
 
 /// `true` for the values JavaScript treats as falsy (`undefined` is "absent" and never reaches
 /// here): `null`, `false`, `0`, `""`.

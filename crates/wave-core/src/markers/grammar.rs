@@ -13,38 +13,7 @@ use super::text::{
 };
 use crate::contract::{Completion, DocImpact, Durability, ProofLevel};
 
-/// Declares a closed keyword vocabulary with upstream spellings.
-macro_rules! keyword_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in upstream's listed order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The upstream spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the spelling, ignoring ASCII case.
-            pub fn parse_ci(text: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(text))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use keyword_enum;
+pub(crate) use crate::vocab::string_enum as keyword_enum;
 
 keyword_enum! {
     /// `state=` of `[wave-proof]` and `[wave-component]`.

@@ -19,32 +19,7 @@ pub const SUPERVISOR_ACTOR: &str = "session-supervisor";
 /// `source`/`actor` of gate events.
 pub const LAUNCHER_ACTOR: &str = "launcher";
 
-macro_rules! spelled_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in upstream's listed order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The upstream spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses a spelling (trimmed, any case).
-            pub fn parse(text: &str) -> Option<Self> {
-                let wanted = text.trim().to_lowercase();
-                Self::ALL.iter().copied().find(|v| v.as_str() == wanted)
-            }
-        }
-    };
-}
-pub(crate) use spelled_enum;
+pub(crate) use crate::vocab::string_enum as spelled_enum;
 
 spelled_enum! {
     /// `entityType` of a control-plane event.
