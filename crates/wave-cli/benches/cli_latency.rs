@@ -5,6 +5,10 @@
 //! `wave`). Each command runs `RUNS` times; the peak RSS is the child's `ru_maxrss` from
 //! `wait4`. Figures go to docs/benchmarks.md.
 
+#[path = "support/rusage.rs"]
+mod rusage;
+
+use rusage::wait4;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -23,7 +27,7 @@ fn measure(label: &str, mut make: impl FnMut() -> Command) {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");
-        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let pid = child.id() as i32;
         let (status, rss) = wait4(pid);
         samples.push(start.elapsed());
         assert!(status == 0, "{label} exited {status}");
@@ -38,26 +42,6 @@ fn measure(label: &str, mut make: impl FnMut() -> Command) {
         ms(samples[RUNS - 1]),
         peak_kib as f64 / 1024.0
     );
-}
-
-/// Waits for `pid` and returns (exit status, child's max RSS in KiB).
-fn wait4(pid: nix::unistd::Pid) -> (i32, i64) {
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<nix::libc::rusage>::zeroed();
-    // SAFETY: `usage` is a valid, writable rusage buffer and `status` a valid int; wait4 only
-    // writes to them. The child was spawned by us and is waited for exactly once.
-    #[allow(unsafe_code)]
-    let rc = unsafe { nix::libc::wait4(pid.as_raw(), &mut status, 0, usage.as_mut_ptr()) };
-    assert_eq!(rc, pid.as_raw(), "wait4 failed");
-    // SAFETY: wait4 succeeded, so it filled `usage`.
-    #[allow(unsafe_code)]
-    let usage = unsafe { usage.assume_init() };
-    let code = if nix::libc::WIFEXITED(status) {
-        nix::libc::WEXITSTATUS(status)
-    } else {
-        128 + nix::libc::WTERMSIG(status)
-    };
-    (code, usage.ru_maxrss)
 }
 
 fn main() {

@@ -9,6 +9,10 @@
 //! RSS is its `wait4` rusage. Figures go to docs/benchmarks.md.
 
 use std::path::Path;
+#[path = "support/rusage.rs"]
+mod rusage;
+
+use rusage::wait4;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -80,25 +84,6 @@ fn sample_runners(state: &Path, peak: &mut u64, seen: &mut std::collections::BTr
             }
         }
     }
-}
-
-/// Waits for `pid`, returning (exit code, peak RSS KiB).
-fn wait4(pid: i32) -> (i32, i64) {
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<nix::libc::rusage>::zeroed();
-    // SAFETY: valid out-pointers; the child is ours and is waited for exactly once.
-    #[allow(unsafe_code)]
-    let rc = unsafe { nix::libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
-    assert_eq!(rc, pid);
-    // SAFETY: wait4 succeeded and filled `usage`.
-    #[allow(unsafe_code)]
-    let usage = unsafe { usage.assume_init() };
-    let code = if nix::libc::WIFEXITED(status) {
-        nix::libc::WEXITSTATUS(status)
-    } else {
-        128 + nix::libc::WTERMSIG(status)
-    };
-    (code, usage.ru_maxrss)
 }
 
 // The launcher child is reaped by `wait4` (for its rusage); `true` children by `wait`.
