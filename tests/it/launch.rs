@@ -376,3 +376,47 @@ fn run_state_envelopes_reconcile_and_auto_next() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_supervised_launch_keeps_the_progress_journal() {
+    let repo = TestRepo::initialised();
+    let run_id = "run-1795469121722-0000abcd";
+    let out = repo
+        .command(&["launch", "--agent-launch-stagger-ms", "0"])
+        .env("WAVE_SUPERVISOR_RUN_ID", run_id)
+        .output()
+        .unwrap();
+    assert_success(&out, "supervised launch");
+    let journal: serde_json::Value = serde_json::from_str(&repo.read(&format!(
+        "{STATE}/control/supervisor/runs/{run_id}/launcher-progress.json"
+    )))
+    .unwrap();
+    assert_eq!(journal["runId"], run_id);
+    assert_eq!(journal["waveNumber"], 0);
+    assert_eq!(journal["attemptNumber"], 1);
+    assert_eq!(journal["finalized"], true);
+    assert_eq!(journal["finalDisposition"], "completed");
+    assert_eq!(journal["exitCode"], 0);
+    assert_eq!(journal["phase"], "completed");
+    assert_eq!(
+        journal["completedAgentIds"],
+        serde_json::json!(["A1", "A8", "A9", "A0"])
+    );
+    // The runners were told which run they serve.
+    let runtime: serde_json::Value =
+        serde_json::from_str(&repo.read(&format!("{STATE}/status/wave-0-0-a1.runtime.json")))
+            .unwrap();
+    assert_eq!(runtime["runId"], run_id);
+
+    let bad = repo
+        .command(&["launch"])
+        .env("WAVE_SUPERVISOR_RUN_ID", "../../etc")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("WAVE_SUPERVISOR_RUN_ID"),
+        "{}",
+        stderr(&bad)
+    );
+}

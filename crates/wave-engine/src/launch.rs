@@ -30,6 +30,7 @@ use wave_core::markers::{
     build_summary, AgentSummary, DeliverableState, ProofArtifactState, SummaryContext,
 };
 use wave_core::paths::{LanePaths, RunVariant};
+use wave_core::records::{LauncherPhase, LauncherProgress};
 use wave_core::timefmt::iso8601_millis;
 use wave_runtime::{ExecCommand, RunnerPayload, RuntimeRecord};
 use wave_store::{FileLock, StoreError};
@@ -215,10 +216,37 @@ pub fn run(
     let (manifest, _) = manifest_file(repo_root, loaded, manifest_path, now_ms())?;
     wave_store::write_bytes_atomic_relaxed(&manifest.path, &manifest.contents)?;
 
+    let mut journal = Journal::open(&paths, options.run_id);
+    Journal::update(&mut journal, |p| p.set_phase(LauncherPhase::Starting))?;
     let mut reports = Vec::new();
     let mut exit_code = 0;
     for wave in selected {
-        let outcome = run_wave(repo_root, &paths, loaded, wave, options)?;
+        let number = i64::from(wave.definition.wave);
+        Journal::update(&mut journal, |p| {
+            p.wave_number = Some(number);
+            p.attempt_number = Some(0);
+            p.selected_agent_ids.clear();
+            p.launched_agent_ids.clear();
+            p.completed_agent_ids.clear();
+            p.set_phase(LauncherPhase::WaveStarted);
+        })?;
+        let outcome = run_wave(repo_root, &paths, loaded, wave, options, &mut journal)?;
+        let forwarded: Vec<serde_json::Value> = outcome
+            .forwarded_gaps
+            .iter()
+            .filter_map(|g| serde_json::to_value(g).ok())
+            .collect();
+        Journal::update(&mut journal, |p| {
+            p.forwarded_closure_gaps = forwarded;
+            p.set_phase(match outcome.status {
+                WaveStatus::Completed => LauncherPhase::WaveCompleted,
+                WaveStatus::RecoveryQueued | WaveStatus::Blocked => LauncherPhase::RecoveryQueued,
+                WaveStatus::Failed => LauncherPhase::Failed,
+            });
+            if outcome.status == WaveStatus::Completed {
+                p.resume_from_phase = Some("completed".into());
+            }
+        })?;
         let done = outcome.status == WaveStatus::Completed;
         if done {
             let at = now_iso();
@@ -241,6 +269,21 @@ pub fn run(
             break;
         }
     }
+    Journal::update(&mut journal, |p| {
+        p.finalized = true;
+        p.final_disposition = Some(
+            if exit_code == 0 {
+                "completed"
+            } else {
+                "failed"
+            }
+            .into(),
+        );
+        p.exit_code = Some(i64::from(exit_code));
+        if exit_code == 0 {
+            p.set_phase(LauncherPhase::Completed);
+        }
+    })?;
     // Removed while still held, as upstream removes its lock on exit; a launcher that opened the
     // old file meanwhile notices (FileLock re-checks the path after locking) and retries.
     let _ = std::fs::remove_file(&lock_path);
@@ -251,6 +294,36 @@ pub fn run(
         state_dir: paths.state_dir().to_path_buf(),
         nothing_to_run: None,
     })
+}
+
+/// `launcher-progress.json` of the supervisor run this launcher serves (only with
+/// `WAVE_SUPERVISOR_RUN_ID`): where the launch stands, so a supervisor can resume it.
+struct Journal {
+    path: PathBuf,
+    progress: LauncherProgress,
+}
+
+impl Journal {
+    fn open(paths: &LanePaths, run_id: Option<RunId>) -> Option<Journal> {
+        let run_id = run_id?;
+        Some(Journal {
+            path: paths.supervisor().run(run_id).launcher_progress(),
+            progress: LauncherProgress::new(Some(run_id.to_string()), now_iso()),
+        })
+    }
+
+    /// Applies `change` and writes the journal durably (a resumed launcher reads it).
+    fn update(
+        journal: &mut Option<Journal>,
+        change: impl FnOnce(&mut LauncherProgress),
+    ) -> Result<(), LaunchError> {
+        let Some(j) = journal else { return Ok(()) };
+        change(&mut j.progress);
+        j.progress.updated_at = now_iso();
+        j.progress.normalize();
+        wave_store::write_bytes_atomic(&j.path, j.progress.to_json_pretty().as_bytes())?;
+        Ok(())
+    }
 }
 
 /// A started agent.
@@ -266,6 +339,7 @@ fn run_wave(
     loaded: &LoadedLane,
     wave: &PlannedWave,
     options: &LaunchOptions,
+    journal: &mut Option<Journal>,
 ) -> Result<WaveOutcome, LaunchError> {
     let files = RepoFiles::new(repo_root);
     let def = &wave.definition;
@@ -333,6 +407,18 @@ fn run_wave(
                 agent_ids,
                 fan_out,
             } => {
+                let ids = agent_ids.clone();
+                Journal::update(journal, |p| {
+                    if p.attempt_number != Some(i64::from(attempt)) {
+                        p.selected_agent_ids.clear();
+                        p.launched_agent_ids.clear();
+                        p.completed_agent_ids.clear();
+                    }
+                    p.attempt_number = Some(i64::from(attempt));
+                    p.selected_agent_ids.extend(ids.iter().cloned());
+                    p.launched_agent_ids.extend(ids);
+                    p.set_phase(LauncherPhase::AttemptRunning);
+                })?;
                 queue.extend(agent_ids.into_iter().map(|id| (attempt, id, fan_out)));
             }
             Step::Wait => {}
@@ -427,6 +513,7 @@ fn run_wave(
             json!({"exitCode": obs.exit_code}),
             options,
         )?;
+        Journal::update(journal, |p| p.completed_agent_ids.push(finished.clone()))?;
         driver.observe(obs);
     }
 }
