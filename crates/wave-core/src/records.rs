@@ -23,6 +23,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod run_state;
 pub mod status;
+pub mod supervisor;
 
 #[cfg(test)]
 mod tests_envelope;
