@@ -619,6 +619,12 @@ pub fn agent_script(
         lines.push("  break".into());
         lines.push("done".into());
     }
+    // The runner names a side file for the exit code: if the runner itself dies, whoever adopts
+    // the agent reads the code from there instead of re-running the executor.
+    lines.push(
+        "if [ -n \"${WAVE_AGENT_EXIT_FILE:-}\" ]; then printf '%s\\n' \"$status\" > \"$WAVE_AGENT_EXIT_FILE\"; fi"
+            .into(),
+    );
     lines.push("exit \"$status\"".into());
     lines.join("\n")
 }

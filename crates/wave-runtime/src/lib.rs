@@ -33,12 +33,13 @@ pub use error::RunnerError;
 pub use payload::{read_payload, write_payload, ExecCommand, RunnerPayload};
 pub use procfs::{is_alive, start_time_ticks};
 pub use record::{
-    read_runtime_record, read_status_if_present, RuntimeRecord, StatusRecord, TerminalDisposition,
+    exit_file_for, read_exit_file, read_runtime_record, read_status_if_present, RuntimeRecord,
+    StatusRecord, TerminalDisposition,
 };
 pub use runner::{now_iso, run_agent};
 pub use spawn::{
-    parse_runner_args, prepare_launch, spawn_detached, SpawnedRunner, PAYLOAD_FLAG,
-    RUNNER_SUBCOMMAND,
+    parse_runner_args, prepare_launch, spawn_detached, spawn_detached_process, DetachedProcess,
+    SpawnedRunner, PAYLOAD_FLAG, RUNNER_SUBCOMMAND,
 };
 pub use terminate::{terminate, TerminateOutcome};
 pub use wait::{wait_for_exit, WaitOutcome};

@@ -142,6 +142,20 @@ impl RuntimeRecord {
     }
 }
 
+/// The exit-code side file of an agent (`<status>.exit`): the agent script writes the
+/// executor's exit code there before exiting (`WAVE_AGENT_EXIT_FILE`), so an agent whose runner
+/// died can still be finished by whoever adopts it.
+pub fn exit_file_for(status_path: &Path) -> PathBuf {
+    let mut name = status_path.as_os_str().to_owned();
+    name.push(".exit");
+    PathBuf::from(name)
+}
+
+/// Reads an exit-code side file; `None` when missing or not an integer.
+pub fn read_exit_file(path: &Path) -> Option<i32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
 /// Reads a runtime record; `Ok(None)` when the file does not exist.
 pub fn read_runtime_record(path: &Path) -> Result<Option<RuntimeRecord>, RunnerError> {
     Ok(wave_store::read_json_if_exists(path)?)

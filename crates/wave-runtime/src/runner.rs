@@ -193,6 +193,13 @@ impl Run {
             ExecCommand::Shell(script) => ("bash", std::slice::from_ref(script)),
             ExecCommand::Argv(argv) => (&argv[0], &argv[1..]),
         };
+        let exit_file = crate::record::exit_file_for(&self.payload.status_path);
+        match std::fs::remove_file(&exit_file) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(RunnerError::io("remove stale exit file", &exit_file, e))
+            }
+            _ => {}
+        }
         let spawn = || -> io::Result<i32> {
             let mut cmd = Command::new(program);
             if matches!(self.payload.command, ExecCommand::Shell(_)) {
@@ -206,6 +213,7 @@ impl Run {
                     self.payload.orchestrator_id.as_deref().unwrap_or(""),
                 )
                 .env("WAVE_EXECUTOR_MODE", &self.payload.executor_id)
+                .env("WAVE_AGENT_EXIT_FILE", &exit_file)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)
                 .stderr(log.try_clone()?)

@@ -119,7 +119,6 @@ pub fn spawn_detached(
 }
 
 fn spawn_once(payload: &Path, runner_exe: &Path) -> std::io::Result<i32> {
-    let (read_end, write_end) = pipe2(OFlag::O_CLOEXEC)?;
     let mut cmd = Command::new(runner_exe);
     cmd.arg(RUNNER_SUBCOMMAND)
         .arg(PAYLOAD_FLAG)
@@ -127,6 +126,65 @@ fn spawn_once(payload: &Path, runner_exe: &Path) -> std::io::Result<i32> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    fork_detached(cmd)
+}
+
+/// A process to start detached with [`spawn_detached_process`] (launchers, daemons).
+#[derive(Debug, Clone)]
+pub struct DetachedProcess<'a> {
+    /// The program.
+    pub program: &'a Path,
+    /// Its arguments.
+    pub args: &'a [String],
+    /// Working directory.
+    pub cwd: &'a Path,
+    /// Extra environment variables (the rest is inherited).
+    pub env: &'a [(String, String)],
+    /// File that receives stdout and stderr (appended; created if missing); `/dev/null` when
+    /// `None`.
+    pub log: Option<&'a Path>,
+}
+
+/// Starts `process` like a runner: double fork, own session, not the caller's child, stdin on
+/// `/dev/null`, output appended to `log`. Transient spawn failures are retried with
+/// [`crate::Backoff::SPAWN`]. The caller waits with [`crate::wait_for_exit`].
+pub fn spawn_detached_process(process: &DetachedProcess<'_>) -> Result<SpawnedRunner, RunnerError> {
+    let spawn = || -> std::io::Result<i32> {
+        let mut cmd = Command::new(process.program);
+        cmd.args(process.args)
+            .current_dir(process.cwd)
+            .envs(process.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null());
+        match process.log {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(path)?;
+                cmd.stdout(file.try_clone()?).stderr(file);
+            }
+            None => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+        }
+        crate::sys::unblock_signals_on_spawn(&mut cmd);
+        fork_detached(cmd)
+    };
+    let pid = retry_spawn(spawn).map_err(|(source, attempts)| RunnerError::Spawn {
+        program: process.program.to_path_buf(),
+        attempts,
+        source,
+    })?;
+    Ok(SpawnedRunner {
+        pid,
+        pgid: pid,
+        start_time_ticks: start_time_ticks(pid)?,
+    })
+}
+
+/// Spawns `cmd` through the double fork of `sys::detach_on_spawn`; returns the grandchild's pid.
+fn fork_detached(mut cmd: Command) -> std::io::Result<i32> {
+    let (read_end, write_end) = pipe2(OFlag::O_CLOEXEC)?;
     detach_on_spawn(&mut cmd, write_end.as_raw_fd());
     let spawned = cmd.spawn();
     // Close our write end so the read below ends at the intermediate's exit.
