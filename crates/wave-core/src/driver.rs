@@ -85,6 +85,9 @@ pub struct DriverInput<'a> {
     pub max_attempts: u32,
     /// The wave's eval targets resolved against the benchmark catalog.
     pub eval_targets: Vec<ResolvedEvalTarget>,
+    /// The number of the first attempt (1, or the journal's attempt when a resumed launcher
+    /// continues an interrupted attempt; attempts left = `max_attempts` − this + 1).
+    pub first_attempt: u32,
 }
 
 /// An agent's previous run, from its status file and summary.

@@ -27,6 +27,7 @@ mod spawn;
 mod sys;
 mod terminate;
 mod wait;
+mod watch;
 
 pub use backoff::{is_transient_spawn_error, Backoff, Jitter};
 pub use error::RunnerError;
@@ -43,3 +44,4 @@ pub use spawn::{
 };
 pub use terminate::{terminate, TerminateOutcome};
 pub use wait::{wait_for_exit, WaitOutcome};
+pub use watch::{executor_is_alive, watch_agent, WatchOutcome};

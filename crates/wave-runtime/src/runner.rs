@@ -98,7 +98,7 @@ fn exit_code_of(status: WaitStatus) -> Option<i32> {
     }
 }
 
-fn append_line(path: &Path, line: &str) -> Result<(), RunnerError> {
+pub(crate) fn append_line(path: &Path, line: &str) -> Result<(), RunnerError> {
     let mut text = String::with_capacity(line.len() + 1);
     text.push_str(line.trim_end());
     text.push('\n');

@@ -114,6 +114,7 @@ fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation>
             .as_deref()
             .map(|p| resolve_path(&repo_root, p)),
         auto_next: args.auto_next,
+        resume: args.resume_control_state,
     };
     Ok(Invocation {
         live,
@@ -178,6 +179,33 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
     );
     println!("Dry run enabled, no agent was started.");
     Ok(Code::Ok)
+}
+
+/// The environment variable through which `wave supervise` tells the launcher where to record
+/// its exit (`launcher-status.json` of the run).
+pub const STATUS_FILE_ENV: &str = "WAVE_SUPERVISOR_STATUS_FILE";
+
+/// Supervised launchers record how they ended in `launcher-status.json`
+/// (`{exitCode, completedAt}`, written durably), the daemon's strongest terminal signal. A
+/// launcher killed by a signal writes nothing, which tells the daemon to resume it.
+pub fn record_supervised_exit(outcome: &anyhow::Result<Code>) {
+    let Some(path) = std::env::var_os(STATUS_FILE_ENV).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let code = match outcome {
+        Ok(code) => code.as_i32(),
+        Err(err) => crate::exit::Code::from_error(err).as_i32(),
+    };
+    let now = wave_core::timefmt::iso8601_millis(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+    );
+    let record = serde_json::json!({"exitCode": code, "completedAt": now});
+    if let Err(err) = wave_store::write_json_atomic(Path::new(&path), &record) {
+        eprintln!("wave: warning: could not record the launcher's exit: {err}");
+    }
 }
 
 /// Runs the lane for real and reports each wave's outcome.

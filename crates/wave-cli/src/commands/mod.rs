@@ -21,7 +21,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
     match cli.command {
         Command::Init(args) => init::run(repo_root(cli.repo_root, true)?, &args),
         Command::Doctor(args) => doctor::run(repo_root(cli.repo_root, false)?, &args),
-        Command::Launch(args) => launch::run(repo_root(cli.repo_root, false)?, &args),
+        Command::Launch(args) => {
+            let outcome = repo_root(cli.repo_root, false).and_then(|root| launch::run(root, &args));
+            launch::record_supervised_exit(&outcome);
+            outcome
+        }
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)

@@ -73,7 +73,7 @@ impl WaveDriver {
         };
         let mut driver = WaveDriver {
             ctx,
-            attempt: 1,
+            attempt: input.first_attempt.max(1),
             runs: BTreeMap::new(),
             reused: BTreeSet::new(),
             passed_stages: BTreeSet::new(),

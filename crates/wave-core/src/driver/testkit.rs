@@ -170,6 +170,7 @@ pub(super) struct Kit {
     pub hashes: BTreeMap<String, String>,
     pub previous: BTreeMap<String, PreviousRun>,
     pub eval_targets: Vec<ResolvedEvalTarget>,
+    pub first_attempt: u32,
 }
 
 impl Kit {
@@ -195,6 +196,7 @@ impl Kit {
             hashes: BTreeMap::new(),
             previous: BTreeMap::new(),
             eval_targets: Vec::new(),
+            first_attempt: 1,
         }
     }
 
@@ -218,6 +220,11 @@ impl Kit {
             target,
             allowed_benchmarks: vec!["p95".into()],
         }];
+        self
+    }
+
+    pub fn from_attempt(mut self, n: u32) -> Self {
+        self.first_attempt = n;
         self
     }
 
@@ -316,6 +323,7 @@ impl Kit {
                 .collect(),
             max_attempts: self.max_attempts,
             eval_targets: self.eval_targets.clone(),
+            first_attempt: self.first_attempt,
         })
     }
 

@@ -8,9 +8,11 @@
 //! thread per running agent, so the launcher reacts within milliseconds instead of polling),
 //! turning the agent's log and report into a summary, and feeding it back to the driver.
 //!
-//! Caveats: runners outlive a killed launcher by design (they finish and write their status);
-//! a relaunch after a crash reuses agents whose status file proves they completed with the
-//! current prompt. Adopting still-running runners is the supervisor's job (next milestone).
+//! Crashes: runners outlive a killed launcher by design (they finish and write their status). A
+//! relaunch reuses agents whose status file proves they completed with the current prompt; a
+//! launcher resumed by the supervisor (`--resume-control-state` with `WAVE_SUPERVISOR_RUN_ID`)
+//! continues the journal's attempt and re-attaches to that attempt's agents that are still
+//! running or already finished ([`agents`]), so no executor runs twice in one attempt.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -20,25 +22,29 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 use wave_core::config::ExecutorId;
 use wave_core::driver::{
-    AgentObservation, DriverInput, DriverRecord, PreviousRun, Step, WaveDriver, WaveOutcome,
-    WaveStatus,
+    AgentObservation, DriverInput, PreviousRun, Step, WaveDriver, WaveOutcome, WaveStatus,
 };
 use wave_core::gates::ResolvedEvalTarget;
 use wave_core::ids::{LaneId, RunId, WaveNumber};
-use wave_core::launch_spec::{agent_script, RateLimitPolicy};
+use wave_core::launch_spec::RateLimitPolicy;
 use wave_core::markers::{
     build_summary, AgentSummary, DeliverableState, ProofArtifactState, SummaryContext,
 };
 use wave_core::paths::{LanePaths, RunVariant};
 use wave_core::records::{LauncherPhase, LauncherProgress};
 use wave_core::timefmt::iso8601_millis;
-use wave_runtime::{ExecCommand, RunnerPayload, RuntimeRecord};
 use wave_store::{FileLock, StoreError};
 
 use crate::dry_run::{lane_paths, manifest_file, select_waves, DryRunError};
 use crate::lane::{LoadedLane, PlannedWave, RepoFiles};
 use crate::manifest::InventoryError;
 use crate::prepare::{json_bytes, prepare_agent, PrepareError, PreparedAgent};
+
+mod agents;
+mod records;
+
+use agents::{start_or_adopt, Started};
+use records::{append_control, persist};
 
 /// How to run the lane.
 #[derive(Debug, Clone)]
@@ -70,6 +76,10 @@ pub struct LaunchOptions {
     pub state_file: Option<PathBuf>,
     /// `--auto-next`: start at the lowest wave not completed in the run state.
     pub auto_next: bool,
+    /// `--resume-control-state` (a supervisor resuming a lost launcher): continue the
+    /// journal's attempt and re-attach to this run's agents that are still running or already
+    /// finished in it, instead of starting them again.
+    pub resume: bool,
 }
 
 /// One wave's result.
@@ -216,21 +226,40 @@ pub fn run(
     let (manifest, _) = manifest_file(repo_root, loaded, manifest_path, now_ms())?;
     wave_store::write_bytes_atomic_relaxed(&manifest.path, &manifest.contents)?;
 
-    let mut journal = Journal::open(&paths, options.run_id);
+    let mut journal = Journal::open(&paths, options.run_id, options.resume);
+    // Where a resumed launcher picks up: the journal's wave and attempt.
+    let resume_point = journal
+        .as_ref()
+        .filter(|_| options.resume)
+        .and_then(|j| Some((j.progress.wave_number?, j.progress.attempt_number?)));
     Journal::update(&mut journal, |p| p.set_phase(LauncherPhase::Starting))?;
     let mut reports = Vec::new();
     let mut exit_code = 0;
     for wave in selected {
         let number = i64::from(wave.definition.wave);
+        let first_attempt = match resume_point {
+            Some((w, a)) if w == number && a >= 1 => u32::try_from(a).unwrap_or(1),
+            _ => 1,
+        };
         Journal::update(&mut journal, |p| {
             p.wave_number = Some(number);
-            p.attempt_number = Some(0);
-            p.selected_agent_ids.clear();
-            p.launched_agent_ids.clear();
-            p.completed_agent_ids.clear();
+            if first_attempt == 1 {
+                p.attempt_number = Some(0);
+                p.selected_agent_ids.clear();
+                p.launched_agent_ids.clear();
+                p.completed_agent_ids.clear();
+            }
             p.set_phase(LauncherPhase::WaveStarted);
         })?;
-        let outcome = run_wave(repo_root, &paths, loaded, wave, options, &mut journal)?;
+        let outcome = run_wave(
+            repo_root,
+            &paths,
+            loaded,
+            wave,
+            options,
+            first_attempt,
+            &mut journal,
+        )?;
         let forwarded: Vec<serde_json::Value> = outcome
             .forwarded_gaps
             .iter()
@@ -304,12 +333,21 @@ struct Journal {
 }
 
 impl Journal {
-    fn open(paths: &LanePaths, run_id: Option<RunId>) -> Option<Journal> {
+    fn open(paths: &LanePaths, run_id: Option<RunId>, resume: bool) -> Option<Journal> {
         let run_id = run_id?;
-        Some(Journal {
-            path: paths.supervisor().run(run_id).launcher_progress(),
-            progress: LauncherProgress::new(Some(run_id.to_string()), now_iso()),
-        })
+        let path = paths.supervisor().run(run_id).launcher_progress();
+        let id = run_id.to_string();
+        let progress = match std::fs::read_to_string(&path) {
+            Ok(text) if resume => {
+                let mut p = LauncherProgress::parse(&text, Some(&id), &now_iso());
+                p.finalized = false;
+                p.final_disposition = None;
+                p.exit_code = None;
+                p
+            }
+            _ => LauncherProgress::new(Some(id), now_iso()),
+        };
+        Some(Journal { path, progress })
     }
 
     /// Applies `change` and writes the journal durably (a resumed launcher reads it).
@@ -339,13 +377,14 @@ fn run_wave(
     loaded: &LoadedLane,
     wave: &PlannedWave,
     options: &LaunchOptions,
+    first_attempt: u32,
     journal: &mut Option<Journal>,
 ) -> Result<WaveOutcome, LaunchError> {
     let files = RepoFiles::new(repo_root);
     let def = &wave.definition;
     let mut prepared = Vec::with_capacity(wave.agents.len());
     for agent in &wave.agents {
-        prepared.push(prepare_agent(
+        let mut agent_files = prepare_agent(
             repo_root,
             paths,
             loaded,
@@ -353,7 +392,15 @@ fn run_wave(
             agent,
             &files,
             &options.wave_binary,
-        )?);
+        )?;
+        // Supervised: runtime records live in the run's tree (`agents/<id>.runtime.json`).
+        if let Some(run) = options.run_id {
+            agent_files.files.runtime = paths
+                .supervisor()
+                .run(run)
+                .agent_runtime(&agent_files.agent_id);
+        }
+        prepared.push(agent_files);
     }
     let prompt_hashes: Vec<String> = wave
         .agents
@@ -375,6 +422,7 @@ fn run_wave(
         previous,
         max_attempts: options.max_retries_per_wave.saturating_add(1),
         eval_targets,
+        first_attempt,
     });
     let index_of: HashMap<String, usize> = prepared
         .iter()
@@ -449,7 +497,7 @@ fn run_wave(
                 last_fan_out_launch = Some(Instant::now());
             }
             let agent = &wave.agents[index];
-            start_agent(
+            let started = start_or_adopt(
                 repo_root,
                 &prepared[index],
                 agent.resolved.executor.budget.and_then(|b| b.minutes),
@@ -459,6 +507,10 @@ fn run_wave(
                 options,
                 tx.clone(),
             )?;
+            let action = match started {
+                Started::Spawned => "started",
+                Started::Adopted => "adopted",
+            };
             append_control(
                 &control_plane,
                 &loaded.lane.lane,
@@ -466,7 +518,7 @@ fn run_wave(
                 attempt,
                 "agent_run",
                 &id,
-                "started",
+                action,
                 json!({"executorId": prepared[index].executor_id()}),
                 options,
             )?;
@@ -580,86 +632,6 @@ fn resolved_eval_targets(
                 .map_or_else(|| t.benchmarks.clone(), |c| c.allowed_benchmarks(t)),
         })
         .collect()
-}
-
-/// Writes the agent's files and payload, clears its previous status, and starts its runner.
-#[allow(clippy::too_many_arguments)]
-fn start_agent(
-    repo_root: &Path,
-    prepared: &PreparedAgent,
-    budget_minutes: Option<u32>,
-    attempt: u32,
-    prompt_hash: &str,
-    lane: &LaneId,
-    options: &LaunchOptions,
-    done: mpsc::Sender<String>,
-) -> Result<(), LaunchError> {
-    for file in &prepared.writes {
-        wave_store::write_bytes_atomic_relaxed(&file.path, &file.contents)?;
-    }
-    for stale in [&prepared.files.status, &prepared.files.runtime] {
-        match std::fs::remove_file(stale) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(StoreError::Io {
-                    op: "remove",
-                    path: stale.clone(),
-                    source: e,
-                }
-                .into());
-            }
-            _ => {}
-        }
-    }
-    let log = prepared.files.log.to_string_lossy().into_owned();
-    let script = agent_script(
-        &prepared.spec,
-        &repo_root.to_string_lossy(),
-        lane.as_str(),
-        prepared.agent_id.as_str(),
-        &log,
-        options.rate_limit,
-    );
-    let budget = budget_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
-    let timeout = budget.map_or(options.agent_timeout, |b| b.min(options.agent_timeout));
-    let payload = RunnerPayload {
-        schema_version: wave_runtime::payload::PAYLOAD_SCHEMA_VERSION,
-        run_id: options.run_id,
-        lane: lane.clone(),
-        wave_number: WaveNumber::from(prepared.wave),
-        attempt,
-        agent_id: prepared.agent_id.clone(),
-        session_name: None,
-        executor_id: prepared.executor_id().as_str().to_string(),
-        prompt_hash: Some(prompt_hash.to_string()),
-        orchestrator_id: Some(options.orchestrator_id.clone()),
-        repo_root: repo_root.to_path_buf(),
-        command: ExecCommand::Shell(script),
-        log_path: prepared.files.log.clone(),
-        status_path: prepared.files.status.clone(),
-        runtime_path: Some(prepared.files.runtime.clone()),
-        env: BTreeMap::new(),
-        pass_env: Vec::new(),
-        grace_ms: wave_runtime::payload::DEFAULT_GRACE_MS,
-        timeout_ms: Some(timeout.as_millis() as u64),
-        heartbeat_ms: wave_runtime::payload::DEFAULT_HEARTBEAT_MS,
-    };
-    let payload_path = prepared.overlay_dir.join("runner-payload.json");
-    wave_runtime::write_payload(&payload_path, &payload)?;
-    wave_store::write_json_atomic_relaxed(
-        &prepared.files.runtime,
-        &RuntimeRecord::launching(&payload, &now_iso()),
-    )?;
-    let runner = wave_runtime::spawn_detached(&payload_path, &options.wave_binary)?;
-    let id = prepared.agent_id.to_string();
-    std::thread::spawn(move || {
-        if let Some(ticks) = runner.start_time_ticks {
-            // A far deadline: the runner enforces the agent's own timeout.
-            let deadline = Instant::now() + Duration::from_secs(60 * 60 * 24 * 365);
-            let _ = wave_runtime::wait_for_exit(runner.pid, ticks, deadline);
-        }
-        let _ = done.send(id);
-    });
-    Ok(())
 }
 
 /// What an agent's durable artifacts (status, runtime record, log, report) say about its run.
@@ -835,165 +807,4 @@ fn matrix_levels(loaded: &LoadedLane, files: &RepoFiles) -> Option<BTreeMap<Stri
             .map(|c| (c.id, c.current_level))
             .collect(),
     )
-}
-
-/// Appends one control-plane record (`control-plane/wave-<n>.jsonl`).
-#[allow(clippy::too_many_arguments)]
-fn append_control(
-    path: &Path,
-    lane: &str,
-    wave: u32,
-    attempt: u32,
-    entity_type: &str,
-    entity_id: &str,
-    action: &str,
-    data: serde_json::Value,
-    options: &LaunchOptions,
-) -> Result<(), LaunchError> {
-    let at = now_ms();
-    let record = json!({
-        "recordVersion": 1,
-        "id": format!("{entity_type}-{lane}-{wave}-{entity_id}-{action}-{at}"),
-        "lane": lane,
-        "wave": wave,
-        "runKind": if options.run_id.is_some() { "supervised" } else { "roadmap" },
-        "runId": options.run_id.map(|r| r.to_string()),
-        "entityType": entity_type,
-        "entityId": entity_id,
-        "action": action,
-        "source": "launcher",
-        "actor": options.orchestrator_id,
-        "recordedAt": iso8601_millis(at),
-        "attempt": attempt,
-        "data": data,
-    });
-    wave_store::append_jsonl(path, &record, wave_store::AppendSync::Buffered)?;
-    Ok(())
-}
-
-/// Persists the driver's records: lifecycle events to the control plane, forwarded closure gaps
-/// as closure-critical blockers to the coordination log.
-fn persist(
-    records: &[DriverRecord],
-    control_plane: &Path,
-    coordination: &Path,
-    lane: &str,
-    wave: u32,
-    options: &LaunchOptions,
-) -> Result<(), LaunchError> {
-    for record in records {
-        match record {
-            DriverRecord::AttemptStarted { attempt, agent_ids } => append_control(
-                control_plane,
-                lane,
-                wave,
-                *attempt,
-                "attempt",
-                &attempt.to_string(),
-                "running",
-                json!({"agentIds": agent_ids}),
-                options,
-            )?,
-            DriverRecord::AgentReused { agent_id } => append_control(
-                control_plane,
-                lane,
-                wave,
-                0,
-                "agent_run",
-                agent_id,
-                "reused",
-                json!({}),
-                options,
-            )?,
-            DriverRecord::GateEvaluated {
-                attempt,
-                gate,
-                result,
-            } => append_control(
-                control_plane,
-                lane,
-                wave,
-                *attempt,
-                "gate",
-                gate,
-                "evaluated",
-                serde_json::to_value(result).unwrap_or_default(),
-                options,
-            )?,
-            DriverRecord::AttemptFinished { attempt, failures } => {
-                let action = if failures.is_empty() {
-                    "completed"
-                } else {
-                    "failed"
-                };
-                append_control(
-                    control_plane,
-                    lane,
-                    wave,
-                    *attempt,
-                    "attempt",
-                    &attempt.to_string(),
-                    action,
-                    json!({"failures": failures}),
-                    options,
-                )?
-            }
-            DriverRecord::RetryPlanned {
-                next_attempt,
-                agent_ids,
-                reason,
-            } => append_control(
-                control_plane,
-                lane,
-                wave,
-                *next_attempt,
-                "attempt",
-                &next_attempt.to_string(),
-                "retry_planned",
-                json!({"agentIds": agent_ids, "reason": reason}),
-                options,
-            )?,
-            DriverRecord::ClosureGapForwarded {
-                attempt,
-                stage_key,
-                agent_id,
-                detail,
-                targets,
-            } => {
-                let now = now_iso();
-                let blocker = json!({
-                    "id": format!("wave-{wave}-closure-gap-{stage_key}-{agent_id}-attempt-{attempt}"),
-                    "lane": lane,
-                    "wave": wave,
-                    "agentId": agent_id,
-                    "kind": "blocker",
-                    "status": "open",
-                    "priority": "high",
-                    "blocking": true,
-                    "blockerSeverity": "closure-critical",
-                    "summary": format!("{stage_key} closure gap forwarded by {agent_id}"),
-                    "detail": detail,
-                    "targets": targets,
-                    "artifactRefs": [],
-                    "source": "launcher",
-                    "createdAt": now,
-                    "updatedAt": now,
-                    "attempt": attempt,
-                });
-                wave_store::append_jsonl(coordination, &blocker, wave_store::AppendSync::Fsync)?;
-                append_control(
-                    control_plane,
-                    lane,
-                    wave,
-                    *attempt,
-                    "gate",
-                    stage_key,
-                    "closure_gap_forwarded",
-                    json!({"agentId": agent_id, "detail": detail, "targets": targets}),
-                    options,
-                )?;
-            }
-        }
-    }
-    Ok(())
 }

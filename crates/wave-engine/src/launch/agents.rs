@@ -1,0 +1,192 @@
+//! Starting an agent's runner, adopting one that is already running (a resumed launcher), and
+//! learning when it ends.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use wave_core::ids::{LaneId, WaveNumber};
+use wave_core::launch_spec::agent_script;
+use wave_runtime::{ExecCommand, RunnerPayload, RuntimeRecord};
+use wave_store::StoreError;
+
+use super::{now_iso, LaunchError, LaunchOptions};
+use crate::prepare::PreparedAgent;
+
+/// Writes the agent's files and payload, clears its previous status, and starts its runner.
+#[allow(clippy::too_many_arguments)]
+fn start_agent(
+    repo_root: &Path,
+    prepared: &PreparedAgent,
+    budget_minutes: Option<u32>,
+    attempt: u32,
+    prompt_hash: &str,
+    lane: &LaneId,
+    options: &LaunchOptions,
+    done: mpsc::Sender<String>,
+) -> Result<(), LaunchError> {
+    for file in &prepared.writes {
+        wave_store::write_bytes_atomic_relaxed(&file.path, &file.contents)?;
+    }
+    for stale in [&prepared.files.status, &prepared.files.runtime] {
+        match std::fs::remove_file(stale) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Io {
+                    op: "remove",
+                    path: stale.clone(),
+                    source: e,
+                }
+                .into());
+            }
+            _ => {}
+        }
+    }
+    let log = prepared.files.log.to_string_lossy().into_owned();
+    let script = agent_script(
+        &prepared.spec,
+        &repo_root.to_string_lossy(),
+        lane.as_str(),
+        prepared.agent_id.as_str(),
+        &log,
+        options.rate_limit,
+    );
+    let budget = budget_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+    let timeout = budget.map_or(options.agent_timeout, |b| b.min(options.agent_timeout));
+    let payload = RunnerPayload {
+        schema_version: wave_runtime::payload::PAYLOAD_SCHEMA_VERSION,
+        run_id: options.run_id,
+        lane: lane.clone(),
+        wave_number: WaveNumber::from(prepared.wave),
+        attempt,
+        agent_id: prepared.agent_id.clone(),
+        session_name: None,
+        executor_id: prepared.executor_id().as_str().to_string(),
+        prompt_hash: Some(prompt_hash.to_string()),
+        orchestrator_id: Some(options.orchestrator_id.clone()),
+        repo_root: repo_root.to_path_buf(),
+        command: ExecCommand::Shell(script),
+        log_path: prepared.files.log.clone(),
+        status_path: prepared.files.status.clone(),
+        runtime_path: Some(prepared.files.runtime.clone()),
+        env: BTreeMap::new(),
+        pass_env: Vec::new(),
+        grace_ms: wave_runtime::payload::DEFAULT_GRACE_MS,
+        timeout_ms: Some(timeout.as_millis() as u64),
+        heartbeat_ms: wave_runtime::payload::DEFAULT_HEARTBEAT_MS,
+    };
+    let payload_path = prepared.overlay_dir.join("runner-payload.json");
+    wave_runtime::write_payload(&payload_path, &payload)?;
+    wave_store::write_json_atomic_relaxed(
+        &prepared.files.runtime,
+        &RuntimeRecord::launching(&payload, &now_iso()),
+    )?;
+    let runner = wave_runtime::spawn_detached(&payload_path, &options.wave_binary)?;
+    watch(
+        prepared.agent_id.to_string(),
+        payload,
+        runner.start_time_ticks.map(|t| (runner.pid, t)),
+        done,
+    );
+    Ok(())
+}
+
+/// How an agent of the current step got going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Started {
+    /// A new runner was spawned.
+    Spawned,
+    /// A resumed launcher found the agent already running (or already finished) in this
+    /// attempt and re-attached to it instead of starting it again.
+    Adopted,
+}
+
+/// The agent files a resumed launcher may adopt: its runtime record says it belongs to this
+/// supervisor run, wave and attempt, and it was started with the same prompt.
+fn adoptable(
+    prepared: &PreparedAgent,
+    attempt: u32,
+    prompt_hash: &str,
+    options: &LaunchOptions,
+) -> Option<RunnerPayload> {
+    if !options.resume {
+        return None;
+    }
+    let run_id = options.run_id?;
+    let record = wave_runtime::read_runtime_record(&prepared.files.runtime)
+        .ok()
+        .flatten()?;
+    let payload =
+        wave_runtime::read_payload(&prepared.overlay_dir.join("runner-payload.json")).ok()?;
+    let same = record.run_id == Some(run_id)
+        && record.wave_number == Some(WaveNumber::from(prepared.wave))
+        && record.attempt == attempt
+        && payload.run_id == Some(run_id)
+        && payload.attempt == attempt
+        && payload.prompt_hash.as_deref() == Some(prompt_hash)
+        && payload.runtime_path.as_deref() == Some(prepared.files.runtime.as_path());
+    if !same {
+        return None;
+    }
+    let finished = wave_runtime::read_status_if_present(&prepared.files.status)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.attempt == attempt && s.prompt_hash.as_deref() == Some(prompt_hash));
+    let live = record.runner_is_alive() || wave_runtime::executor_is_alive(&record);
+    let exit_file = wave_runtime::exit_file_for(&prepared.files.status).exists();
+    (finished || live || exit_file).then_some(payload)
+}
+
+/// Starts the agent — or, in a resumed launcher, re-attaches to the run of it that is already
+/// going (or already finished) in this attempt — and sends its id on `done` when it ends.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn start_or_adopt(
+    repo_root: &Path,
+    prepared: &PreparedAgent,
+    budget_minutes: Option<u32>,
+    attempt: u32,
+    prompt_hash: &str,
+    lane: &LaneId,
+    options: &LaunchOptions,
+    done: mpsc::Sender<String>,
+) -> Result<Started, LaunchError> {
+    if let Some(payload) = adoptable(prepared, attempt, prompt_hash, options) {
+        watch(prepared.agent_id.to_string(), payload, None, done);
+        return Ok(Started::Adopted);
+    }
+    // Whatever an older record still runs (a previous attempt, a crashed launcher) is stopped
+    // before the agent starts again, so two executors never share the agent's files.
+    if let Ok(Some(old)) = wave_runtime::read_runtime_record(&prepared.files.runtime) {
+        if old.runner_is_alive() || wave_runtime::executor_is_alive(&old) {
+            wave_runtime::terminate(
+                &old,
+                Duration::from_millis(wave_runtime::payload::DEFAULT_GRACE_MS),
+            )?;
+        }
+    }
+    start_agent(
+        repo_root,
+        prepared,
+        budget_minutes,
+        attempt,
+        prompt_hash,
+        lane,
+        options,
+        done,
+    )?;
+    Ok(Started::Spawned)
+}
+
+/// Watches the agent on a small thread (pidfd waits, see [`wave_runtime::watch_agent`]) and
+/// sends its id on `done` when it has ended.
+fn watch(
+    id: String,
+    payload: RunnerPayload,
+    runner: Option<(i32, u64)>,
+    done: mpsc::Sender<String>,
+) {
+    std::thread::spawn(move || {
+        let _ = wave_runtime::watch_agent(&payload, runner);
+        let _ = done.send(id);
+    });
+}
