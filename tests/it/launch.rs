@@ -402,11 +402,15 @@ fn a_supervised_launch_keeps_the_progress_journal() {
         journal["completedAgentIds"],
         serde_json::json!(["A1", "A8", "A9", "A0"])
     );
-    // The runners were told which run they serve.
-    let runtime: serde_json::Value =
-        serde_json::from_str(&repo.read(&format!("{STATE}/status/wave-0-0-a1.runtime.json")))
-            .unwrap();
+    // Runtime records live in the run's tree (upstream's layout) and name the run.
+    let runtime: serde_json::Value = serde_json::from_str(&repo.read(&format!(
+        "{STATE}/control/supervisor/runs/{run_id}/agents/A1.runtime.json"
+    )))
+    .unwrap();
     assert_eq!(runtime["runId"], run_id);
+    assert!(!repo
+        .path(&format!("{STATE}/status/wave-0-0-a1.runtime.json"))
+        .exists());
 
     let bad = repo
         .command(&["launch"])

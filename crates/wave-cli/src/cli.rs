@@ -30,6 +30,13 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Launch waves of a lane (`--dry-run` writes prompts and executor previews only).
     Launch(Box<LaunchArgs>),
+    /// Queue a launch for the lane's supervisor daemon (starting one if none runs) and print
+    /// the run id. Takes `wave launch`'s flags, validated (waves included) before anything is
+    /// queued.
+    Submit(Box<SubmitArgs>),
+    /// The supervisor daemon of a lane: claims queued runs, runs one launcher per run,
+    /// reconciles, resumes lost launchers (re-attaching to live agents), survives restarts.
+    Supervise(SuperviseArgs),
     /// The built-in `local` executor: reads a compiled prompt, creates the agent's missing
     /// deliverables as placeholders and prints the markers its role requires (no model, no
     /// network). Launchers run it; it is rarely run by hand.
@@ -208,4 +215,56 @@ pub struct LaunchArgs {
     /// Ad-hoc run id (state under the ad-hoc run tree).
     #[arg(long, hide = true, value_name = "ID")]
     pub adhoc_run: Option<String>,
+}
+
+/// `wave submit`.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The launch to queue (`wave launch`'s flags).
+    #[command(flatten)]
+    pub launch: LaunchArgs,
+    /// Print `{runId, project, lane, adhocRunId, statePath}` as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Queue only; do not start a daemon (tests, or when a daemon is managed elsewhere).
+    #[arg(long)]
+    pub no_daemon: bool,
+}
+
+/// `wave supervise`.
+#[derive(Debug, Args)]
+pub struct SuperviseArgs {
+    /// Project id (explicit-project repositories).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Lane to serve.
+    #[arg(long, default_value = "main")]
+    pub lane: String,
+    /// Ad-hoc run id (accepted for compatibility).
+    #[arg(long, hide = true, value_name = "ID")]
+    pub adhoc_run: Option<String>,
+    /// Drain the queue (follow every run to its end), then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Longest pause between passes, in milliseconds (new runs and launcher exits wake the
+    /// daemon at once; this is the fallback).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    pub poll_ms: u64,
+    /// Lease time in milliseconds (at least 3 × --poll-ms is used): how long a stalled daemon
+    /// keeps the lane before another may take it over.
+    #[arg(long, default_value_t = 15000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    pub lease_ms: u64,
+    /// When another daemon holds the lane, wait and take over when it dies or stalls (instead
+    /// of exiting 0).
+    #[arg(long)]
+    pub standby: bool,
+    /// Runs with a launcher at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub max_concurrent_runs: u32,
+    /// Automatic launcher resumes per run before a lost launcher fails the run.
+    #[arg(long, default_value_t = wave_core::records::supervisor::DEFAULT_RESUME_LIMIT, value_name = "N")]
+    pub max_resume_attempts: u32,
+    /// Remove terminal runs whose state is older than this (e.g. 30s, 15m, 12h, 7d).
+    #[arg(long, value_name = "AGE")]
+    pub prune_older_than: Option<String>,
 }

@@ -659,6 +659,13 @@ pub struct RunPaths {
 }
 
 impl RunPaths {
+    /// The files of a run directory at `dir` (e.g. a staging directory being submitted).
+    pub fn at(dir: &Path) -> RunPaths {
+        RunPaths {
+            dir: dir.to_path_buf(),
+        }
+    }
+
     /// The run directory.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -1,9 +1,10 @@
-//! The Wave launcher and (later) supervisor, written against the pure model of `wave-core`.
+//! The Wave launcher and supervisor, written against the pure model of `wave-core`.
 //!
 //! Modules: [`lane`] (loading and validating a lane), [`prepare`] (one agent's prompt, launch
 //! spec and overlays), [`dry_run`] (`wave launch --dry-run`), [`doctor`] (`wave doctor`),
 //! [`manifest`] (`waves.manifest.json`), [`scaffold`] (`wave init`), [`local_executor`] (the
-//! built-in `local` executor's IO).
+//! built-in `local` executor's IO), [`launch`] (the live launcher), [`supervisor`] (`wave submit`
+//! and the `wave supervise` daemon).
 
 pub mod doctor;
 pub mod dry_run;
@@ -14,3 +15,4 @@ pub mod manifest;
 pub mod prepare;
 pub mod run_state;
 pub mod scaffold;
+pub mod supervisor;

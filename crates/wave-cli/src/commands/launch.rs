@@ -17,10 +17,10 @@ use crate::exit::Code;
 
 /// Stage two: the validated launch request.
 #[derive(Debug)]
-struct Invocation {
-    lane: LaneRequest,
+pub(crate) struct Invocation {
+    pub(crate) lane: LaneRequest,
     dry_run: DryRunOptions,
-    live: LaunchOptions,
+    pub(crate) live: LaunchOptions,
 }
 
 fn resolve_path(repo_root: &Path, path: &Path) -> PathBuf {
@@ -31,7 +31,7 @@ fn resolve_path(repo_root: &Path, path: &Path) -> PathBuf {
     }
 }
 
-fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation> {
+pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Invocation> {
     if args.agent_rate_limit_max_delay_seconds < args.agent_rate_limit_base_delay_seconds {
         bail!(
             "--agent-rate-limit-max-delay-seconds must be >= --agent-rate-limit-base-delay-seconds"

@@ -8,6 +8,8 @@ mod doctor;
 mod init;
 mod launch;
 mod local_executor;
+mod submit;
+mod supervise;
 
 use std::path::PathBuf;
 
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
             launch::record_supervised_exit(&outcome);
             outcome
         }
+        Command::Submit(args) => submit::run(repo_root(cli.repo_root, false)?, &args),
+        Command::Supervise(args) => supervise::run(repo_root(cli.repo_root, false)?, &args),
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)

@@ -223,7 +223,7 @@ impl Kit {
         self
     }
 
-    pub fn from_attempt(mut self, n: u32) -> Self {
+    pub fn starting_at_attempt(mut self, n: u32) -> Self {
         self.first_attempt = n;
         self
     }

@@ -473,14 +473,14 @@ fn records_serialize_with_upstream_codes() {
 #[test]
 fn a_resumed_driver_continues_at_its_first_attempt_with_the_attempts_left() {
     // Attempt 2 of 2: a failure there is final, as it would have been without the crash.
-    let kit = Kit::standard().from_attempt(2);
+    let kit = Kit::standard().starting_at_attempt(2);
     let played = kit.run(&mut script(|id, _| {
         (id == "A8").then(|| Reply::ok(A8_MORE))
     }));
     assert_eq!(played.order()[0], "2:[A1]");
     assert_eq!(played.outcome.attempts, 2);
     assert_eq!(played.outcome.status, WaveStatus::Failed);
-    let fresh = Kit::standard().from_attempt(1);
+    let fresh = Kit::standard().starting_at_attempt(1);
     let played = fresh.run(&mut script(|_, _| None));
     assert_eq!(played.order(), s(&["1:[A1]", "1:A8", "1:A9", "1:A0"]));
 }

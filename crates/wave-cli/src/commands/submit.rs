@@ -1,0 +1,94 @@
+//! `wave submit`: validate a launch like `wave launch` would (flags, config, every wave of the
+//! lane, the range), queue it as a supervisor run, make sure a daemon serves the lane, and
+//! print the run id — in a few milliseconds.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use wave_core::paths::RunVariant;
+use wave_engine::supervisor::lease::Identity;
+
+use crate::cli::SubmitArgs;
+use crate::exit::Code;
+
+/// The launcher arguments as typed after `submit`, minus `--json`, `--no-daemon` and the global
+/// `--repo-root` (the daemon passes the root itself).
+fn launcher_args() -> Vec<String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let start = args
+        .iter()
+        .position(|a| a == "submit")
+        .map_or(args.len(), |i| i + 1);
+    let mut out = Vec::new();
+    let mut iter = args[start..].iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--json" | "--no-daemon" => {}
+            "--repo-root" => {
+                iter.next();
+            }
+            a if a.starts_with("--repo-root=") => {}
+            _ => out.push(arg.clone()),
+        }
+    }
+    out
+}
+
+/// Runs `wave submit`.
+pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
+    let invocation = super::launch::validate(repo_root.clone(), &args.launch)?;
+    let loaded = wave_engine::lane::load_lane(&invocation.lane)?;
+    // Reject bad waves and empty ranges now, before anything is queued.
+    let start = if args.launch.auto_next {
+        loaded
+            .waves
+            .iter()
+            .map(|w| w.definition.wave)
+            .min()
+            .unwrap_or(0)
+    } else {
+        args.launch.start_wave
+    };
+    wave_engine::dry_run::select_waves(&loaded, start, args.launch.end_wave)?;
+    let paths = wave_engine::dry_run::lane_paths(&repo_root, &loaded.lane, RunVariant::Live)?;
+    let who = Identity {
+        project: loaded.lane.project_id.clone(),
+        lane: loaded.lane.lane.clone(),
+        adhoc_run_id: args.launch.adhoc_run.clone(),
+    };
+    let binary = std::env::current_exe().context("locate the wave binary")?;
+    let submitted = wave_engine::supervisor::submit::submit(
+        &paths.supervisor(),
+        &repo_root,
+        &who,
+        launcher_args(),
+        &binary,
+        !args.no_daemon,
+    )?;
+    let state_path = rel(&repo_root, &submitted.state_path);
+    if args.json {
+        super::print_json(&serde_json::json!({
+            "runId": submitted.run_id.to_string(),
+            "project": who.project,
+            "lane": who.lane,
+            "adhocRunId": who.adhoc_run_id,
+            "statePath": state_path,
+        }))?;
+    } else {
+        println!("run_id={}", submitted.run_id);
+        println!("project={}", who.project);
+        println!("lane={}", who.lane);
+        if let Some(adhoc) = &who.adhoc_run_id {
+            println!("adhoc_run={adhoc}");
+        }
+        println!("state_path={state_path}");
+    }
+    Ok(Code::Ok)
+}
+
+fn rel(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

@@ -1,0 +1,114 @@
+//! `wave supervise`: the lane's daemon. Owns the process-level duties: signals (TERM/INT stop
+//! it cleanly, releasing the lease), child reaping (it is a child subreaper, or PID 1 in a
+//! container, so re-parented launchers and runners are reaped), and the wake-up channel.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use nix::sys::signal::{SigSet, Signal};
+use wave_core::paths::RunVariant;
+use wave_engine::lane::LaneRequest;
+use wave_engine::supervisor::daemon::{DaemonExit, DaemonOptions, Wake};
+use wave_engine::supervisor::lease::Identity;
+use wave_engine::supervisor::SupervisorError;
+
+use crate::cli::SuperviseArgs;
+use crate::exit::Code;
+
+/// Parses `30s`, `15m`, `12h`, `7d` (a bare number is seconds).
+pub fn parse_age(text: &str) -> anyhow::Result<Duration> {
+    let t = text.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = digits.parse().with_context(|| {
+        format!("--prune-older-than: expected a number with s, m, h or d (e.g. 7d), got {text:?}")
+    })?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => bail!("--prune-older-than: expected a unit of s, m, h or d (e.g. 7d), got {text:?}"),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// Runs `wave supervise`.
+pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
+    let prune = args
+        .prune_older_than
+        .as_deref()
+        .map(parse_age)
+        .transpose()?;
+    let loaded = wave_engine::lane::load_lane(&LaneRequest {
+        repo_root: repo_root.clone(),
+        project: args.project.clone(),
+        lane: Some(args.lane.clone()),
+        cli_executor: None,
+        cli_codex_sandbox: None,
+    })?;
+    let paths = wave_engine::dry_run::lane_paths(&repo_root, &loaded.lane, RunVariant::Live)?;
+    let who = Identity {
+        project: loaded.lane.project_id.clone(),
+        lane: loaded.lane.lane.clone(),
+        adhoc_run_id: args.adhoc_run.clone(),
+    };
+    let opts = DaemonOptions {
+        repo_root: repo_root.clone(),
+        who: who.clone(),
+        poll: Duration::from_millis(args.poll_ms),
+        lease: Duration::from_millis(args.lease_ms),
+        once: args.once,
+        standby: args.standby,
+        max_concurrent_runs: args.max_concurrent_runs as usize,
+        resume_limit: args.max_resume_attempts,
+        wave_binary: std::env::current_exe().context("locate the wave binary")?,
+        prune_older_than: prune,
+    };
+    let (tx, rx) = mpsc::channel();
+    install_signal_thread(tx.clone())?;
+    // Orphaned launchers and runners are re-parented here (PID 1 is one already) and reaped.
+    let _ = nix::sys::prctl::set_child_subreaper(true);
+    let mut err = std::io::stderr();
+    match wave_engine::supervisor::daemon::supervise(&paths.supervisor(), &opts, tx, &rx, &mut err)
+    {
+        Ok(DaemonExit::AlreadyRunning(holder)) => {
+            println!(
+                "[supervise] daemon already running for {}/{}{}",
+                who.project,
+                who.lane,
+                holder
+                    .map(|h| format!(" ({}, pid {})", h.supervisor_id, h.pid))
+                    .unwrap_or_default()
+            );
+            Ok(Code::Ok)
+        }
+        Ok(DaemonExit::Drained | DaemonExit::Stopped) => Ok(Code::Ok),
+        Err(e @ SupervisorError::Superseded { .. }) => {
+            eprintln!("wave: error: {e}; this daemon stops");
+            Ok(Code::Exit(3))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Blocks TERM, INT and CHLD in every thread and turns them into wake-ups on one thread.
+fn install_signal_thread(tx: mpsc::Sender<Wake>) -> anyhow::Result<()> {
+    let mut set = SigSet::empty();
+    for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGCHLD] {
+        set.add(sig);
+    }
+    set.thread_block().context("block signals")?;
+    std::thread::spawn(move || loop {
+        let Ok(sig) = set.wait() else { return };
+        let wake = match sig {
+            Signal::SIGCHLD => Wake::Child,
+            _ => Wake::Stop,
+        };
+        if tx.send(wake).is_err() {
+            return;
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! The daemon lease of a supervisor root: one daemon per project/lane/ad-hoc tree, fenced.
+//!
+//! Three files under `control/supervisor/`:
+//! - `daemon.flock` — a kernel `flock` the daemon holds for its lifetime; the kernel releases it
+//!   when the daemon dies for any reason, so a crashed daemon is replaced at once;
+//! - `daemon.lock` — the lease record ([`DaemonLease`], upstream's fields plus `epoch`), always
+//!   replaced atomically, renewed every pass;
+//! - `daemon.fence` — a short-held `flock` around every check-and-write of the lease and of
+//!   run state.
+//!
+//! A daemon that is alive but stalled (stopped, swapped out) past its lease can be superseded
+//! although it still holds the kernel lock: the newcomer bumps the **epoch** in the lease
+//! record. Every write a daemon makes goes through [`Lease::fenced`], which re-reads the record
+//! under the fence lock and refuses to write unless the epoch is still its own — so a
+//! superseded daemon, once resumed, cannot write a single byte of run state; it notices on its
+//! next renewal and exits, releasing the kernel lock to its successor.
+//!
+//! Limitation: a daemon stopped *inside* the microseconds of a fenced section keeps the fence
+//! lock, and the takeover waits (bounded by [`FENCE_TIMEOUT`] per try) until it resumes or dies.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use wave_core::records::supervisor::DaemonLease;
+use wave_core::timefmt::iso8601_millis;
+use wave_store::FileLock;
+
+use super::SupervisorError;
+
+/// Longest wait for the fence lock.
+pub const FENCE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Who a daemon serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Project id.
+    pub project: String,
+    /// Lane.
+    pub lane: String,
+    /// Ad-hoc run, if any.
+    pub adhoc_run_id: Option<String>,
+}
+
+/// The lease files of a supervisor root.
+#[derive(Debug, Clone)]
+pub struct LeaseFiles {
+    root: PathBuf,
+}
+
+impl LeaseFiles {
+    /// The lease files under `root` (`control/supervisor/`).
+    pub fn new(root: &Path) -> Self {
+        LeaseFiles {
+            root: root.to_path_buf(),
+        }
+    }
+    /// `daemon.lock`.
+    pub fn record(&self) -> PathBuf {
+        self.root.join("daemon.lock")
+    }
+    fn kernel(&self) -> PathBuf {
+        self.root.join("daemon.flock")
+    }
+    fn fence(&self) -> PathBuf {
+        self.root.join("daemon.fence")
+    }
+
+    /// The current lease record, if readable.
+    pub fn read(&self) -> Option<DaemonLease> {
+        let text = std::fs::read_to_string(self.record()).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// True when a daemon serves this root: one holds the kernel lock, or the lease record has
+    /// not expired yet.
+    pub fn daemon_is_serving(&self) -> Result<bool, SupervisorError> {
+        if let Some(lease) = self.read() {
+            if lease.lease_expires_ms > now_ms() {
+                return Ok(true);
+            }
+        }
+        match FileLock::try_acquire(&self.kernel())? {
+            Some(lock) => {
+                lock.release();
+                Ok(false)
+            }
+            None => Ok(true),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// A held lease.
+#[derive(Debug)]
+pub struct Lease {
+    files: LeaseFiles,
+    record: DaemonLease,
+    kernel: Option<FileLock>,
+    lease_time: Duration,
+}
+
+/// The result of [`Lease::acquire`].
+#[derive(Debug)]
+pub enum Acquire {
+    /// This process now holds the lease.
+    Acquired(Lease),
+    /// A live daemon holds it.
+    Held(Option<DaemonLease>),
+}
+
+impl Lease {
+    /// Takes the lease if no live daemon holds it: at once when the kernel lock is free; by
+    /// expiry (bumping the epoch) when its holder has not renewed for `lease_time`.
+    pub fn acquire(
+        root: &Path,
+        who: &Identity,
+        lease_time: Duration,
+    ) -> Result<Acquire, SupervisorError> {
+        let files = LeaseFiles::new(root);
+        let kernel = FileLock::try_acquire(&files.kernel())?;
+        let fence = FileLock::acquire_with_deadline(&files.fence(), FENCE_TIMEOUT)?;
+        let current = files.read();
+        let now = now_ms();
+        if kernel.is_none() {
+            if let Some(c) = &current {
+                if c.lease_expires_ms > now {
+                    return Ok(Acquire::Held(current));
+                }
+            }
+        }
+        let pid = std::process::id() as i32;
+        let at = iso8601_millis(now);
+        let expires = now + lease_time.as_millis() as u64;
+        let record = DaemonLease {
+            supervisor_id: format!("supervisor-{pid}-{:08x}", random_u32()),
+            pid,
+            project: who.project.clone(),
+            lane: who.lane.clone(),
+            adhoc_run_id: who.adhoc_run_id.clone(),
+            acquired_at: at.clone(),
+            heartbeat_at: at,
+            lease_expires_at: iso8601_millis(expires),
+            epoch: current.as_ref().map_or(0, |c| c.epoch) + 1,
+            lease_expires_ms: expires,
+        };
+        wave_store::write_json_atomic(&files.record(), &record)?;
+        fence.release();
+        Ok(Acquire::Acquired(Lease {
+            files,
+            record,
+            kernel,
+            lease_time,
+        }))
+    }
+
+    /// The lease record as last written.
+    pub fn record(&self) -> &DaemonLease {
+        &self.record
+    }
+
+    /// Runs `write` under the fence lock if this daemon still holds the lease; else
+    /// [`SupervisorError::Superseded`] and `write` does not run.
+    pub fn fenced<T>(
+        &mut self,
+        write: impl FnOnce() -> Result<T, SupervisorError>,
+    ) -> Result<T, SupervisorError> {
+        let fence = FileLock::acquire_with_deadline(&self.files.fence(), FENCE_TIMEOUT)?;
+        self.check_current()?;
+        let out = write();
+        fence.release();
+        out
+    }
+
+    fn check_current(&self) -> Result<(), SupervisorError> {
+        match self.files.read() {
+            Some(c)
+                if c.epoch == self.record.epoch && c.supervisor_id == self.record.supervisor_id =>
+            {
+                Ok(())
+            }
+            other => Err(SupervisorError::Superseded {
+                by: other.map(|c| format!("{} (epoch {})", c.supervisor_id, c.epoch)),
+            }),
+        }
+    }
+
+    /// Renews the lease (and picks up the kernel lock if it became free).
+    pub fn renew(&mut self) -> Result<(), SupervisorError> {
+        if self.kernel.is_none() {
+            self.kernel = FileLock::try_acquire(&self.files.kernel())?;
+        }
+        let now = now_ms();
+        let mut next = self.record.clone();
+        next.heartbeat_at = iso8601_millis(now);
+        next.lease_expires_ms = now + self.lease_time.as_millis() as u64;
+        next.lease_expires_at = iso8601_millis(next.lease_expires_ms);
+        let path = self.files.record();
+        self.fenced(|| Ok(wave_store::write_json_atomic(&path, &next)?))?;
+        self.record = next;
+        Ok(())
+    }
+
+    /// Gives the lease up: the record is marked expired (its epoch stays, so epochs only grow)
+    /// and the kernel lock is released.
+    pub fn release(mut self) {
+        let now = now_ms();
+        let mut last = self.record.clone();
+        last.lease_expires_ms = now;
+        last.lease_expires_at = iso8601_millis(now);
+        let path = self.files.record();
+        let _ = self.fenced(|| Ok(wave_store::write_json_atomic(&path, &last)?));
+        if let Some(kernel) = self.kernel.take() {
+            kernel.release();
+        }
+    }
+}
+
+/// Four random bytes from the kernel (falls back to time and pid).
+pub fn random_u32() -> u32 {
+    let mut buf = [0u8; 4];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
+        .is_ok()
+    {
+        return u32::from_ne_bytes(buf);
+    }
+    (now_ms() as u32) ^ std::process::id().rotate_left(16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who() -> Identity {
+        Identity {
+            project: "default".into(),
+            lane: "main".into(),
+            adhoc_run_id: None,
+        }
+    }
+
+    #[test]
+    fn a_second_claimant_sees_the_lease_held_until_it_expires_then_supersedes_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let Acquire::Acquired(mut first) =
+            Lease::acquire(dir.path(), &who(), Duration::from_millis(50)).unwrap()
+        else {
+            panic!("first claimant must acquire");
+        };
+        assert_eq!(first.record().epoch, 1);
+        first.renew().unwrap();
+        // The kernel lock is held by `first` (another open file description), and the lease
+        // is fresh: held.
+        let second = Lease::acquire(dir.path(), &who(), Duration::from_millis(50)).unwrap();
+        assert!(matches!(second, Acquire::Held(Some(_))));
+        // Let the lease lapse without renewal (a stalled holder).
+        let files = LeaseFiles::new(dir.path());
+        let mut stale = files.read().unwrap();
+        stale.lease_expires_ms = now_ms() - 1;
+        wave_store::write_json_atomic(&files.record(), &stale).unwrap();
+        let Acquire::Acquired(mut second) =
+            Lease::acquire(dir.path(), &who(), Duration::from_secs(5)).unwrap()
+        else {
+            panic!("an expired lease must be taken over");
+        };
+        assert_eq!(second.record().epoch, 2);
+        // The superseded holder can no longer write.
+        let mut wrote = false;
+        let err = first
+            .fenced(|| {
+                wrote = true;
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(matches!(err, SupervisorError::Superseded { .. }), "{err}");
+        assert!(!wrote);
+        assert!(first.renew().is_err());
+        second.renew().unwrap();
+        drop(first);
+        // With the old holder gone, the successor picks up the kernel lock on renewal.
+        second.renew().unwrap();
+        assert!(second.kernel.is_some());
+        second.release();
+        assert!(!files.daemon_is_serving().unwrap());
+        // Epochs only grow across releases.
+        let Acquire::Acquired(third) =
+            Lease::acquire(dir.path(), &who(), Duration::from_secs(5)).unwrap()
+        else {
+            panic!("a released lease is free");
+        };
+        assert_eq!(third.record().epoch, 3);
+    }
+}

@@ -1,0 +1,47 @@
+//! The supervisor: `wave submit` queues runs, `wave supervise` (the daemon) runs them.
+//!
+//! - [`lease`] — one daemon per supervisor root, with a kernel lock and an epoch that fences
+//!   every write;
+//! - [`tree`] — the run tree (`runs/<runId>/{request,state}.json`, `events.jsonl`): atomic
+//!   submission, scanning that reports and skips corrupt or foreign entries;
+//! - [`submit`] — validating nothing itself (the CLI validates flags and waves first), it
+//!   writes a run and makes sure a daemon serves the lane;
+//! - [`daemon`] — claim, launch, reconcile and resume runs; adopt a dead daemon's runs.
+//!
+//! The only writer of a run's `state.json` after submission is the daemon holding the lease.
+//! Launchers run as detached processes (their own session), so a daemon crash leaves them
+//! running; they record their end in `launcher-status.json` themselves.
+
+pub mod daemon;
+pub mod lease;
+pub mod submit;
+pub mod tree;
+
+use std::path::PathBuf;
+
+/// Why a supervisor operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SupervisorError {
+    /// A file could not be read or written.
+    #[error(transparent)]
+    Store(#[from] wave_store::StoreError),
+    /// A process could not be started or observed.
+    #[error(transparent)]
+    Runner(#[from] wave_runtime::RunnerError),
+    /// Another daemon took the lease over; this one must stop writing.
+    #[error("the supervisor lease was taken over by {}", by.as_deref().unwrap_or("another daemon"))]
+    Superseded {
+        /// The new holder.
+        by: Option<String>,
+    },
+    /// A run directory or file could not be listed or read.
+    #[error("{op} {}: {source}", path.display())]
+    Io {
+        /// What was attempted.
+        op: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
