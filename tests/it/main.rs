@@ -10,3 +10,4 @@ mod docker_image;
 mod dry_run;
 mod init_doctor;
 mod launch;
+mod supervise;

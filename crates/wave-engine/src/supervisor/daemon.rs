@@ -451,6 +451,30 @@ impl Daemon<'_> {
         let decision = decide(&facts);
         match decision {
             Decision::Finish {
+                exit_code: Some(code),
+                from_journal: false,
+            } if code == i64::from(wave_core::gates::EXIT_LOCK_HELD) => {
+                // A launcher outside the supervisor holds the lane: wait for it, not fail.
+                state.status = RunStatus::Pending;
+                state.terminal_disposition = Some(RunDisposition::Pending);
+                state.launcher_pid = None;
+                state.launcher_start_ticks = None;
+                state.detail = Some(
+                    "Another launcher held the lane lock (exit 32); the run went back to the queue."
+                        .into(),
+                );
+                self.stamp(&mut state);
+                self.lease.fenced(|| {
+                    tree::append_event(
+                        paths,
+                        "requeued-lane-locked",
+                        json!({"runId": state.run_id, "exitCode": code}),
+                    )?;
+                    tree::write_state(paths, &state)
+                })?;
+                Ok(false)
+            }
+            Decision::Finish {
                 exit_code,
                 from_journal,
             } => {
