@@ -23,6 +23,7 @@ pub mod payload;
 pub mod procfs;
 pub mod record;
 mod runner;
+pub mod slots;
 mod spawn;
 mod sys;
 mod terminate;

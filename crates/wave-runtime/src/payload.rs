@@ -91,6 +91,9 @@ pub struct RunnerPayload {
     /// Interval between runtime-record heartbeats.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_ms: u64,
+    /// The concurrency slots the runner must hold one of while its executor runs.
+    #[serde(default)]
+    pub slots: Option<crate::slots::SlotPool>,
 }
 
 fn default_schema() -> u32 {
@@ -251,6 +254,7 @@ mod tests {
             grace_ms: DEFAULT_GRACE_MS,
             timeout_ms: None,
             heartbeat_ms: DEFAULT_HEARTBEAT_MS,
+            slots: None,
         }
     }
 

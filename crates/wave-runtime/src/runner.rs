@@ -165,6 +165,22 @@ impl Run {
             }
         }
 
+        // Hold a concurrency slot for as long as this process lives (see `crate::slots`).
+        let _slot = match self.payload.slots.clone() {
+            Some(pool) => match self.take_slot(&pool, &sfd)? {
+                Ok(slot) => Some(slot),
+                Err(sig) => {
+                    // Stopped while queued: nothing ran.
+                    let code = 128 + sig as i32;
+                    self.record.terminal_disposition = TerminalDisposition::Terminated;
+                    self.record.exit_code = Some(code);
+                    self.record.exit_reason = Some(sig.as_str().to_ascii_lowercase());
+                    self.write_final(code)?;
+                    return Ok(code);
+                }
+            },
+            None => None,
+        };
         let exec_pid = self.spawn_executor()?;
         self.record.executor_pid = Some(exec_pid);
         self.record.pid = Some(exec_pid);
@@ -177,6 +193,31 @@ impl Run {
         let (status, stop) = self.supervise(&sfd, exec_pid)?;
         self.clean_up_group(&sfd, exec_pid);
         self.finish(status, stop)
+    }
+
+    /// Waits for a free slot of `pool`, or for a stop signal (returned as `Err`).
+    fn take_slot(
+        &self,
+        pool: &crate::slots::SlotPool,
+        sfd: &SignalFd,
+    ) -> Result<Result<crate::slots::Slot, Signal>, RunnerError> {
+        let mut stop = None;
+        let start = std::process::id() % pool.count.max(1);
+        let slot = pool.take(start, Duration::from_millis(25), |pause| {
+            let mut fds = [PollFd::new(sfd.as_fd(), PollFlags::POLLIN)];
+            let _ = poll(&mut fds, poll_timeout_until(Instant::now() + pause));
+            while let Ok(Some(info)) = sfd.read_signal() {
+                match Signal::try_from(info.ssi_signo as i32) {
+                    Ok(Signal::SIGCHLD) | Err(_) => {}
+                    Ok(sig) => stop = Some(sig),
+                }
+            }
+            stop.is_none()
+        })?;
+        Ok(match (slot, stop) {
+            (Some(slot), _) => Ok(slot),
+            (None, sig) => Err(sig.unwrap_or(Signal::SIGTERM)),
+        })
     }
 
     fn spawn_executor(&self) -> Result<i32, RunnerError> {

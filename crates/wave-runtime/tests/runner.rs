@@ -282,3 +282,30 @@ fn runner_session_is_not_the_test_session() {
     fx.release();
     fx.wait_done(&runner);
 }
+
+#[test]
+fn a_runner_waits_for_a_concurrency_slot_and_a_dead_holder_never_leaks_one() {
+    let mut fx = Fixture::shell("echo ran");
+    let pool = wave_runtime::slots::SlotPool {
+        dir: fx.dir.path().join("slots"),
+        count: 1,
+    };
+    fx.payload.slots = Some(pool.clone());
+    // Another holder has the only slot: the runner must queue without starting the executor.
+    let held = pool.try_take(0).unwrap().expect("the only slot");
+    let runner = fx.spawn();
+    let queued = poll_until("the runner to record itself", PATIENCE, || {
+        match fx.record() {
+            Some(r) if r.runner_pid.is_some() => Ok(r),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    assert_eq!(queued.executor_pid, None);
+    assert!(fx.status().is_none());
+    drop(held);
+    let status = fx.wait_done(&runner);
+    assert_eq!(status.code, 0);
+    assert!(fx.log().contains("ran"));
+    // The runner has exited, so its slot is free again.
+    assert!(pool.try_take(0).unwrap().is_some());
+}

@@ -115,6 +115,7 @@ pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<
             .map(|p| resolve_path(&repo_root, p)),
         auto_next: args.auto_next,
         resume: args.resume_control_state,
+        slot_dir: None,
     };
     Ok(Invocation {
         live,

@@ -74,6 +74,13 @@ fn start_agent(
         grace_ms: wave_runtime::payload::DEFAULT_GRACE_MS,
         timeout_ms: Some(timeout.as_millis() as u64),
         heartbeat_ms: wave_runtime::payload::DEFAULT_HEARTBEAT_MS,
+        slots: options
+            .slot_dir
+            .clone()
+            .map(|dir| wave_runtime::slots::SlotPool {
+                dir,
+                count: u32::try_from(options.max_concurrent_agents.max(1)).unwrap_or(u32::MAX),
+            }),
     };
     let payload_path = prepared.overlay_dir.join("runner-payload.json");
     wave_runtime::write_payload(&payload_path, &payload)?;

@@ -80,6 +80,9 @@ pub struct LaunchOptions {
     /// journal's attempt and re-attach to this run's agents that are still running or already
     /// finished in it, instead of starting them again.
     pub resume: bool,
+    /// Directory of the concurrency slots runners hold (`max_concurrent_agents` of them);
+    /// `None` uses `<orchestratorStateDir>/slots`, shared by every launcher of the repository.
+    pub slot_dir: Option<PathBuf>,
 }
 
 /// One wave's result.
@@ -171,6 +174,15 @@ pub fn run(
     // Validate the whole lane and the range before anything is written.
     select_waves(loaded, options.start_wave, options.end_wave)?;
     let paths = lane_paths(repo_root, &loaded.lane, RunVariant::Live)?;
+    let options = &LaunchOptions {
+        slot_dir: Some(
+            options
+                .slot_dir
+                .clone()
+                .unwrap_or_else(|| paths.orchestrator_state_dir().join("slots")),
+        ),
+        ..options.clone()
+    };
     for dir in paths.launcher_startup_dirs() {
         wave_store::create_dir_all_durable(&dir)?;
     }

@@ -93,6 +93,7 @@ impl Fixture {
             grace_ms: DEFAULT_GRACE_MS,
             timeout_ms: None,
             heartbeat_ms: 10_000,
+            slots: None,
         };
         let payload_path = state.join("executors/wave-0/0-a1/runner-payload.json");
         Fixture {
