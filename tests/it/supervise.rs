@@ -574,3 +574,20 @@ fn corrupt_and_foreign_entries_are_reported_and_skipped() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("--prune-older-than"));
 }
+
+#[test]
+fn an_idle_daemon_finishes_its_work_then_exits_and_releases_the_lease() {
+    let lab = Lab::new(0);
+    let run = lab.submit();
+    let started = Instant::now();
+    let out = lab
+        .command(&["supervise", "--idle-exit", "1s", "--poll-ms", "100"])
+        .output()
+        .unwrap();
+    assert_success(&out, "supervise --idle-exit 1s");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(lab.state(&run)["status"], "completed");
+    assert!(stderr(&out).contains("idle; exiting"), "{}", stderr(&out));
+    let lease = lab.lease().unwrap();
+    assert!(lease["leaseExpiresMs"].as_u64().unwrap() <= now_ms());
+}

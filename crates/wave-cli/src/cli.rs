@@ -267,4 +267,8 @@ pub struct SuperviseArgs {
     /// Remove terminal runs whose state is older than this (e.g. 30s, 15m, 12h, 7d).
     #[arg(long, value_name = "AGE")]
     pub prune_older_than: Option<String>,
+    /// Exit after this long with nothing running or queued (e.g. 300s); `wave submit` starts
+    /// its daemons with 10m. Default: never.
+    #[arg(long, value_name = "AGE")]
+    pub idle_exit: Option<String>,
 }

@@ -18,18 +18,18 @@ use crate::cli::SuperviseArgs;
 use crate::exit::Code;
 
 /// Parses `30s`, `15m`, `12h`, `7d` (a bare number is seconds).
-pub fn parse_age(text: &str) -> anyhow::Result<Duration> {
+pub fn parse_age(flag: &str, text: &str) -> anyhow::Result<Duration> {
     let t = text.trim();
     let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: u64 = digits.parse().with_context(|| {
-        format!("--prune-older-than: expected a number with s, m, h or d (e.g. 7d), got {text:?}")
+        format!("{flag}: expected a number with s, m, h or d (e.g. 7d), got {text:?}")
     })?;
     let secs = match unit {
         "" | "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
         "d" => n * 86_400,
-        _ => bail!("--prune-older-than: expected a unit of s, m, h or d (e.g. 7d), got {text:?}"),
+        _ => bail!("{flag}: expected a unit of s, m, h or d (e.g. 7d), got {text:?}"),
     };
     Ok(Duration::from_secs(secs))
 }
@@ -39,7 +39,12 @@ pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
     let prune = args
         .prune_older_than
         .as_deref()
-        .map(parse_age)
+        .map(|t| parse_age("--prune-older-than", t))
+        .transpose()?;
+    let idle_exit = args
+        .idle_exit
+        .as_deref()
+        .map(|t| parse_age("--idle-exit", t))
         .transpose()?;
     let loaded = wave_engine::lane::load_lane(&LaneRequest {
         repo_root: repo_root.clone(),
@@ -65,6 +70,7 @@ pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
         resume_limit: args.max_resume_attempts,
         wave_binary: std::env::current_exe().context("locate the wave binary")?,
         prune_older_than: prune,
+        idle_exit,
     };
     let (tx, rx) = mpsc::channel();
     install_signal_thread(tx.clone())?;
@@ -84,7 +90,7 @@ pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
             );
             Ok(Code::Ok)
         }
-        Ok(DaemonExit::Drained | DaemonExit::Stopped) => Ok(Code::Ok),
+        Ok(DaemonExit::Drained | DaemonExit::Stopped | DaemonExit::Idle) => Ok(Code::Ok),
         Err(e @ SupervisorError::Superseded { .. }) => {
             eprintln!("wave: error: {e}; this daemon stops");
             Ok(Code::Exit(3))

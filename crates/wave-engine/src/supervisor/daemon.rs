@@ -68,6 +68,9 @@ pub struct DaemonOptions {
     pub wave_binary: PathBuf,
     /// Remove terminal runs older than this.
     pub prune_older_than: Option<Duration>,
+    /// Exit after this long with nothing running or pending (daemons that `wave submit`
+    /// starts use it; a later submit starts a new one).
+    pub idle_exit: Option<Duration>,
 }
 
 /// How the daemon ended.
@@ -79,6 +82,8 @@ pub enum DaemonExit {
     Drained,
     /// A termination signal asked it to stop.
     Stopped,
+    /// Nothing to do for the idle time.
+    Idle,
 }
 
 /// What wakes the daemon between passes.
@@ -110,6 +115,29 @@ struct Daemon<'a> {
 /// loses its lease. `wake_tx`/`wake_rx` are the daemon's wake-up channel; the caller may feed
 /// signals into it.
 pub fn supervise(
+    tree: &SupervisorPaths,
+    opts: &DaemonOptions,
+    wake_tx: mpsc::Sender<Wake>,
+    wake_rx: &mpsc::Receiver<Wake>,
+    log: &mut dyn Write,
+) -> Result<DaemonExit, SupervisorError> {
+    loop {
+        let exit = serve(tree, opts, wake_tx.clone(), wake_rx, &mut *log)?;
+        if !matches!(exit, DaemonExit::Idle) {
+            return Ok(exit);
+        }
+        // The lease is released. A run submitted meanwhile either is seen here, or its
+        // submitter saw no daemon and started one; either way nobody is stranded.
+        let (runs, _) = tree::scan(tree);
+        if !runs.iter().any(|r| !r.state.is_terminal()) {
+            let _ = writeln!(log, "[supervise] idle; exiting");
+            return Ok(DaemonExit::Idle);
+        }
+    }
+}
+
+/// One tenure: acquire the lease, serve until drained, stopped, idle or superseded, release.
+fn serve(
     tree: &SupervisorPaths,
     opts: &DaemonOptions,
     wake_tx: mpsc::Sender<Wake>,
@@ -171,6 +199,7 @@ pub fn supervise(
 impl Daemon<'_> {
     fn run(&mut self, wake_rx: &mpsc::Receiver<Wake>) -> Result<DaemonExit, SupervisorError> {
         self.adopt()?;
+        let mut busy_at = Instant::now();
         loop {
             self.lease.renew()?;
             reap_children();
@@ -219,7 +248,16 @@ impl Daemon<'_> {
             if self.opts.once && running == 0 && pending == 0 {
                 return Ok(DaemonExit::Drained);
             }
-            let deadline = Instant::now() + self.opts.poll;
+            if running > 0 || pending > 0 {
+                busy_at = Instant::now();
+            }
+            let mut deadline = Instant::now() + self.opts.poll;
+            if let Some(idle) = self.opts.idle_exit {
+                if busy_at.elapsed() >= idle {
+                    return Ok(DaemonExit::Idle);
+                }
+                deadline = deadline.min(busy_at + idle);
+            }
             // Sleep until woken; coalesce a burst of wake-ups into one pass.
             let mut first = true;
             loop {

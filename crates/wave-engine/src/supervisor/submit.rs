@@ -77,6 +77,8 @@ pub fn ensure_daemon(
         who.project.clone(),
         "--lane".to_string(),
         who.lane.clone(),
+        "--idle-exit".to_string(),
+        "10m".to_string(),
     ];
     if let Some(adhoc) = &who.adhoc_run_id {
         args.push("--adhoc-run".into());
