@@ -8,12 +8,15 @@
 
 #[path = "support/rusage.rs"]
 mod rusage;
+#[path = "support/wide.rs"]
+mod wide;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rusage::wait4;
+use wide::wide_repo;
 
 const RUNS: usize = 30;
 const DELAY_MS: u64 = 200;
@@ -178,25 +181,6 @@ fn submit_to_terminal(wave: &str) {
     );
     let _ = d.kill();
     let _ = d.wait();
-}
-
-/// A starter workspace whose wave 0 has `n` implementation agents.
-fn wide_repo(wave: &str, n: usize) -> tempfile::TempDir {
-    let dir = init(wave);
-    let path = dir.path().join("docs/plans/waves/wave-0.md");
-    let starter = std::fs::read_to_string(&path).unwrap();
-    let closure = &starter[starter.find("## Agent A8:").unwrap()..];
-    let mut text = String::from("# Wave 0 - Benchmark\n\n");
-    for i in 1..=n {
-        text.push_str(&format!(
-            "## Agent B{i}: Slice {i}\n\n### Executor\n\n- id: local\n\n### Deliverables\n\n- src/b{i}.md\n\n\
-             ### Exit contract\n\n- completion: contract\n- durability: none\n- proof: unit\n- doc-impact: owned\n\n\
-             ### Prompt\n\n```text\nWrite slice {i}.\n\nFile ownership (only touch these paths):\n- src/b{i}.md\n```\n\n"
-        ));
-    }
-    text.push_str(closure);
-    std::fs::write(&path, text).unwrap();
-    dir
 }
 
 fn daemon_rss_with_agents(wave: &str, n: usize) {

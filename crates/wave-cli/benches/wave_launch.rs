@@ -11,43 +11,15 @@
 use std::path::Path;
 #[path = "support/rusage.rs"]
 mod rusage;
+#[path = "support/wide.rs"]
+mod wide;
 
 use rusage::wait4;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use wide::wide_repo;
 
 const DELAY_MS: u64 = 300;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-/// A starter workspace whose wave 0 has `n` implementation agents.
-fn repo(wave: &str, n: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(wave)
-        .arg("--repo-root")
-        .arg(dir.path())
-        .arg("init")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let starter = std::fs::read_to_string(dir.path().join("docs/plans/waves/wave-0.md")).unwrap();
-    let closure = &starter[starter.find("## Agent A8:").unwrap()..];
-    let mut text = String::from("# Wave 0 - Benchmark\n\n");
-    for i in 1..=n {
-        text.push_str(&format!(
-            "## Agent B{i}: Slice {i}\n\n### Executor\n\n- id: local\n\n### Deliverables\n\n- src/b{i}.md\n\n\
-             ### Exit contract\n\n- completion: contract\n- durability: none\n- proof: unit\n- doc-impact: owned\n\n\
-             ### Prompt\n\n```text\nWrite slice {i}.\n\nFile ownership (only touch these paths):\n- src/b{i}.md\n```\n\n"
-        ));
-    }
-    text.push_str(closure);
-    write(dir.path(), "docs/plans/waves/wave-0.md", &text);
-    dir
-}
 
 fn vm_hwm_kib(pid: i32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -99,7 +71,7 @@ fn run_size(wave: &str, n: usize) {
     }
     let floor = start.elapsed();
 
-    let dir = repo(wave, n);
+    let dir = wide_repo(wave, n);
     let state = dir.path().join(".tmp/main-wave-launcher");
     let start = Instant::now();
     let child = Command::new(wave)

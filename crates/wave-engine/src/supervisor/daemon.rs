@@ -291,6 +291,22 @@ impl Daemon<'_> {
         state.updated_at = Some(self.now());
     }
 
+    /// Stamps `state`, then appends the event and writes the state in one fenced section.
+    fn commit(
+        &mut self,
+        paths: &RunPaths,
+        state: &mut SupervisorRunState,
+        kind: &str,
+        fields: Value,
+    ) -> Result<(), SupervisorError> {
+        self.stamp(state);
+        let state = &*state;
+        self.lease.fenced(|| {
+            tree::append_event(paths, kind, fields)?;
+            tree::write_state(paths, state)
+        })
+    }
+
     /// Start-up: stamp every running run with this daemon's id (and say so in its events).
     fn adopt(&mut self) -> Result<(), SupervisorError> {
         let (runs, _) = tree::scan(self.tree);
@@ -299,17 +315,11 @@ impl Daemon<'_> {
             .filter(|r| r.state.status == RunStatus::Running)
         {
             let mut state = run.state.clone();
-            self.stamp(&mut state);
-            let supervisor_id = self.lease.record().supervisor_id.clone();
-            let paths = run.paths.clone();
-            self.lease.fenced(|| {
-                tree::append_event(
-                    &paths,
-                    "daemon-adopted",
-                    json!({"runId": state.run_id, "supervisorId": supervisor_id}),
-                )?;
-                tree::write_state(&paths, &state)
-            })?;
+            let fields = json!({
+                "runId": state.run_id,
+                "supervisorId": self.lease.record().supervisor_id,
+            });
+            self.commit(&run.paths, &mut state, "daemon-adopted", fields)?;
         }
         Ok(())
     }
@@ -431,16 +441,8 @@ impl Daemon<'_> {
                     failed.recovery_state = Some(RecoveryState::Failed);
                     failed.detail = Some(format!("The launcher could not be started: {err}"));
                     failed.completed_at = Some(self.now());
-                    self.stamp(&mut failed);
-                    let paths = paths.clone();
-                    self.lease.fenced(|| {
-                        tree::append_event(
-                            &paths,
-                            "launcher-spawn-failed",
-                            json!({"runId": failed.run_id, "detail": failed.detail}),
-                        )?;
-                        tree::write_state(&paths, &failed)
-                    })?;
+                    let fields = json!({"runId": failed.run_id, "detail": failed.detail});
+                    self.commit(paths, &mut failed, "launcher-spawn-failed", fields)?;
                 }
                 Ok(false)
             }
@@ -501,15 +503,8 @@ impl Daemon<'_> {
                     "Another launcher held the lane lock (exit 32); the run went back to the queue."
                         .into(),
                 );
-                self.stamp(&mut state);
-                self.lease.fenced(|| {
-                    tree::append_event(
-                        paths,
-                        "requeued-lane-locked",
-                        json!({"runId": state.run_id, "exitCode": code}),
-                    )?;
-                    tree::write_state(paths, &state)
-                })?;
+                let fields = json!({"runId": state.run_id, "exitCode": code});
+                self.commit(paths, &mut state, "requeued-lane-locked", fields)?;
                 Ok(false)
             }
             Decision::Finish {
@@ -543,15 +538,11 @@ impl Daemon<'_> {
                 state.detail = from_journal.then(|| {
                     "The launcher exited without launcher-status.json; the outcome comes from its finalized progress journal.".to_string()
                 });
-                self.stamp(&mut state);
                 let mut event = json!({"runId": state.run_id, "exitCode": exit_code});
                 if from_journal {
                     event["source"] = Value::String("progress-journal".into());
                 }
-                self.lease.fenced(|| {
-                    tree::append_event(paths, "launcher-status-reconciled", event)?;
-                    tree::write_state(paths, &state)
-                })?;
+                self.commit(paths, &mut state, "launcher-status-reconciled", event)?;
                 Ok(false)
             }
             Decision::KeepRunning => {
@@ -623,16 +614,8 @@ impl Daemon<'_> {
                 state.resume_action = None;
                 state.completed_at = Some(self.now());
                 state.detail = Some("Launcher exited before writing supervisor status.".into());
-                self.stamp(&mut state);
-                let pid = run.state.launcher_pid;
-                self.lease.fenced(|| {
-                    tree::append_event(
-                        paths,
-                        "failed-before-status",
-                        json!({"runId": state.run_id, "launcherPid": pid}),
-                    )?;
-                    tree::write_state(paths, &state)
-                })?;
+                let fields = json!({"runId": state.run_id, "launcherPid": run.state.launcher_pid});
+                self.commit(paths, &mut state, "failed-before-status", fields)?;
                 Ok(false)
             }
         }
