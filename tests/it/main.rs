@@ -10,4 +10,5 @@ mod docker_image;
 mod dry_run;
 mod init_doctor;
 mod launch;
+mod observe;
 mod supervise;

@@ -37,6 +37,13 @@ pub enum Command {
     /// The supervisor daemon of a lane: claims queued runs, runs one launcher per run,
     /// reconciles, resumes lost launchers (re-attaching to live agents), survives restarts.
     Supervise(SuperviseArgs),
+    /// Print a supervisor run's state (read-only): upstream's one-line summary, or `--json`.
+    Status(RunRefArgs),
+    /// Wait until a supervisor run ends: exit 0 if completed, its exit code if failed, 124 if
+    /// the timeout passed first (the run keeps going).
+    Wait(WaitArgs),
+    /// Follow an agent's log until it ends (`--agent`), or print the run's dashboard.
+    Attach(AttachArgs),
     /// The built-in `local` executor: reads a compiled prompt, creates the agent's missing
     /// deliverables as placeholders and prints the markers its role requires (no model, no
     /// network). Launchers run it; it is rarely run by hand.
@@ -229,6 +236,9 @@ pub struct SubmitArgs {
     /// Queue only; do not start a daemon (tests, or when a daemon is managed elsewhere).
     #[arg(long)]
     pub no_daemon: bool,
+    /// Then wait for the run to end, print its status line, and exit as `wave wait` does.
+    #[arg(long, conflicts_with = "no_daemon")]
+    pub wait: bool,
 }
 
 /// `wave supervise`.
@@ -271,4 +281,58 @@ pub struct SuperviseArgs {
     /// its daemons with 10m. Default: never.
     #[arg(long, value_name = "AGE")]
     pub idle_exit: Option<String>,
+}
+
+/// The run a reader looks at.
+#[derive(Debug, Args)]
+pub struct RunRefArgs {
+    /// The run id (`run-<ms>-<8 hex>`, as printed by `wave submit`).
+    #[arg(long, value_name = "ID")]
+    pub run_id: String,
+    /// Project id (explicit-project repositories; default: the config's).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Lane.
+    #[arg(long, default_value = "main")]
+    pub lane: String,
+    /// Ad-hoc run id (accepted for compatibility).
+    #[arg(long, hide = true, value_name = "ID")]
+    pub adhoc_run: Option<String>,
+    /// Print the state as JSON (plus `daemon` health and, when derived, `derivedFrom`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wave wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Which run.
+    #[command(flatten)]
+    pub run: RunRefArgs,
+    /// Give up after this many seconds (exit 124); 0 reads once.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub timeout_seconds: u64,
+}
+
+/// `wave attach`.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The run id.
+    #[arg(long, value_name = "ID")]
+    pub run_id: String,
+    /// Project id.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Lane.
+    #[arg(long, default_value = "main")]
+    pub lane: String,
+    /// Ad-hoc run id (accepted for compatibility).
+    #[arg(long, hide = true, value_name = "ID")]
+    pub adhoc_run: Option<String>,
+    /// Follow this agent's log until the agent ends.
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+    /// Print a text dashboard of the run.
+    #[arg(long)]
+    pub dashboard: bool,
 }

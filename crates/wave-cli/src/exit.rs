@@ -8,6 +8,11 @@
 //! | 32 | another live launcher holds the lane lock |
 //! | 42 | the wave failed only on cont-QA (launcher) |
 //! | 43 | recovery queued (launcher) |
+//! | 3 | `wave supervise`: the lease was taken over by another daemon |
+//! | 124 | `wave wait`: the timeout passed with the run still going |
+
+/// `wave wait` timed out with the run still going (as `timeout(1)`; upstream exits 0).
+pub const EXIT_WAIT_TIMED_OUT: i32 = 124;
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

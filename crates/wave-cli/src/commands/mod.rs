@@ -8,6 +8,7 @@ mod doctor;
 mod init;
 mod launch;
 mod local_executor;
+mod observe;
 mod submit;
 mod supervise;
 
@@ -30,6 +31,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         }
         Command::Submit(args) => submit::run(repo_root(cli.repo_root, false)?, &args),
         Command::Supervise(args) => supervise::run(repo_root(cli.repo_root, false)?, &args),
+        Command::Status(args) => observe::status(repo_root(cli.repo_root, false)?, &args),
+        Command::Wait(args) => observe::wait(repo_root(cli.repo_root, false)?, &args),
+        Command::Attach(args) => observe::attach(repo_root(cli.repo_root, false)?, &args),
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)

@@ -11,7 +11,7 @@ use wave_engine::supervisor::lease::Identity;
 use crate::cli::SubmitArgs;
 use crate::exit::Code;
 
-/// The launcher arguments as typed after `submit`, minus `--json`, `--no-daemon` and the global
+/// The launcher arguments as typed after `submit`, minus `--json`, `--no-daemon`, `--wait` and the global
 /// `--repo-root` (the daemon passes the root itself).
 fn launcher_args() -> Vec<String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +23,7 @@ fn launcher_args() -> Vec<String> {
     let mut iter = args[start..].iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
-            "--json" | "--no-daemon" => {}
+            "--json" | "--no-daemon" | "--wait" => {}
             "--repo-root" => {
                 iter.next();
             }
@@ -82,6 +82,29 @@ pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
             println!("adhoc_run={adhoc}");
         }
         println!("state_path={state_path}");
+    }
+    if args.wait {
+        let (view, _) = wave_engine::supervisor::observe::wait_terminal(
+            &paths.supervisor(),
+            submitted.run_id,
+            std::time::Duration::from_secs(60 * 60 * 24 * 365),
+        )?;
+        println!("{}", view.state.status_line());
+        println!(
+            "[wave] run state: {}  (launcher log: {})",
+            rel(&repo_root, &submitted.state_path),
+            rel(
+                &repo_root,
+                &paths.supervisor().run(submitted.run_id).launcher_log()
+            )
+        );
+        return Ok(match view.state.exit_code {
+            _ if view.state.status == wave_core::records::supervisor::RunStatus::Completed => {
+                Code::Ok
+            }
+            Some(code) if code != 0 => Code::Exit(i32::try_from(code).unwrap_or(1)),
+            _ => Code::Failure,
+        });
     }
     Ok(Code::Ok)
 }

@@ -6,7 +6,8 @@
 //!   submission, scanning that reports and skips corrupt or foreign entries;
 //! - [`submit`] — validating nothing itself (the CLI validates flags and waves first), it
 //!   writes a run and makes sure a daemon serves the lane;
-//! - [`daemon`] — claim, launch, reconcile and resume runs; adopt a dead daemon's runs.
+//! - [`daemon`] — claim, launch, reconcile and resume runs; adopt a dead daemon's runs;
+//! - [`observe`] — the read side (`status`, `wait`, `attach`), which never writes.
 //!
 //! The only writer of a run's `state.json` after submission is the daemon holding the lease.
 //! Launchers run as detached processes (their own session), so a daemon crash leaves them
@@ -14,6 +15,7 @@
 
 pub mod daemon;
 pub mod lease;
+pub mod observe;
 pub mod submit;
 pub mod tree;
 
@@ -33,6 +35,24 @@ pub enum SupervisorError {
     Superseded {
         /// The new holder.
         by: Option<String>,
+    },
+    /// No such run.
+    #[error("Run {run_id} not found.")]
+    RunNotFound {
+        /// The run id asked for.
+        run_id: String,
+    },
+    /// `state.json` is not a supervisor run state.
+    #[error("{}: not a supervisor run state (corrupt JSON or no runId)", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The agent has no runtime record in the run.
+    #[error("No runtime record found for agent {agent}.")]
+    NoRuntimeRecord {
+        /// The agent id.
+        agent: String,
     },
     /// A run directory or file could not be listed or read.
     #[error("{op} {}: {source}", path.display())]
