@@ -154,16 +154,27 @@ fn latencies(wave: &str) {
 }
 
 fn submit_to_terminal(wave: &str) {
-    let repo = init(wave);
-    let root = repo.path();
-    let mut d = daemon(wave, root, DELAY_MS);
+    // A fresh workspace per sample: a repeated submit would reuse A1 (same prompt hash) and
+    // shorten the agents' critical path.
     let agent_time = Duration::from_millis(4 * DELAY_MS);
     let mut samples = Vec::new();
+    let mut rss = (0, 0);
     for _ in 0..7 {
+        let repo = init(wave);
+        let root = repo.path();
+        let mut d = daemon(wave, root, DELAY_MS);
+        let lock = root.join(SUP).join("daemon.lock");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !lock.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         let start = Instant::now();
         let run = submit(wave, root, &[]);
         wait_done(wave, root, &run);
         samples.push(start.elapsed().saturating_sub(agent_time));
+        rss = (vm_kib(d.id(), "VmRSS:"), vm_kib(d.id(), "VmHWM:"));
+        let _ = d.kill();
+        let _ = d.wait();
     }
     samples.sort();
     println!(
@@ -174,13 +185,10 @@ fn submit_to_terminal(wave: &str) {
         samples.len()
     );
     println!(
-        "daemon RSS after {} runs: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
-        samples.len(),
-        vm_kib(d.id(), "VmRSS:") as f64 / 1024.0,
-        vm_kib(d.id(), "VmHWM:") as f64 / 1024.0
+        "daemon RSS after a run: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+        rss.0 as f64 / 1024.0,
+        rss.1 as f64 / 1024.0
     );
-    let _ = d.kill();
-    let _ = d.wait();
 }
 
 fn daemon_rss_with_agents(wave: &str, n: usize) {
