@@ -6,6 +6,7 @@
 
 mod support;
 
+mod compose;
 mod docker_image;
 mod dry_run;
 mod init_doctor;
