@@ -283,9 +283,9 @@ pub struct SuperviseArgs {
     pub idle_exit: Option<String>,
 }
 
-/// The run a reader looks at.
+/// Which supervisor run a reader looks at.
 #[derive(Debug, Args)]
-pub struct RunRefArgs {
+pub struct RunSelector {
     /// The run id (`run-<ms>-<8 hex>`, as printed by `wave submit`).
     #[arg(long, value_name = "ID")]
     pub run_id: String,
@@ -298,6 +298,14 @@ pub struct RunRefArgs {
     /// Ad-hoc run id (accepted for compatibility).
     #[arg(long, hide = true, value_name = "ID")]
     pub adhoc_run: Option<String>,
+}
+
+/// `wave status` (and the run part of `wave wait`).
+#[derive(Debug, Args)]
+pub struct RunRefArgs {
+    /// Which run.
+    #[command(flatten)]
+    pub run: RunSelector,
     /// Print the state as JSON (plus `daemon` health and, when derived, `derivedFrom`).
     #[arg(long)]
     pub json: bool,
@@ -317,18 +325,9 @@ pub struct WaitArgs {
 /// `wave attach`.
 #[derive(Debug, Args)]
 pub struct AttachArgs {
-    /// The run id.
-    #[arg(long, value_name = "ID")]
-    pub run_id: String,
-    /// Project id.
-    #[arg(long)]
-    pub project: Option<String>,
-    /// Lane.
-    #[arg(long, default_value = "main")]
-    pub lane: String,
-    /// Ad-hoc run id (accepted for compatibility).
-    #[arg(long, hide = true, value_name = "ID")]
-    pub adhoc_run: Option<String>,
+    /// Which run.
+    #[command(flatten)]
+    pub run: RunSelector,
     /// Follow this agent's log until the agent ends.
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,

@@ -9,10 +9,11 @@ use wave_core::paths::{RunVariant, SupervisorPaths};
 use wave_engine::lane::LaneRequest;
 use wave_engine::supervisor::observe;
 
-use crate::cli::{AttachArgs, RunRefArgs, WaitArgs};
+use crate::cli::{AttachArgs, RunRefArgs, RunSelector, WaitArgs};
 use crate::exit::{Code, EXIT_WAIT_TIMED_OUT};
 
-fn tree(repo_root: PathBuf, project: Option<&str>, lane: &str) -> anyhow::Result<SupervisorPaths> {
+fn tree(repo_root: PathBuf, run: &RunSelector) -> anyhow::Result<SupervisorPaths> {
+    let (project, lane) = (run.project.as_deref(), run.lane.as_str());
     let loaded = wave_engine::lane::load_lane(&LaneRequest {
         repo_root: repo_root.clone(),
         project: project.map(str::to_owned),
@@ -40,16 +41,16 @@ fn print_view(view: &observe::RunView, json: bool) -> anyhow::Result<()> {
 
 /// `wave status`.
 pub fn status(repo_root: PathBuf, args: &RunRefArgs) -> anyhow::Result<Code> {
-    let id = run_id(&args.run_id)?;
-    let tree = tree(repo_root, args.project.as_deref(), &args.lane)?;
+    let id = run_id(&args.run.run_id)?;
+    let tree = tree(repo_root, &args.run)?;
     print_view(&observe::read_run(&tree, id)?, args.json)?;
     Ok(Code::Ok)
 }
 
 /// `wave wait`.
 pub fn wait(repo_root: PathBuf, args: &WaitArgs) -> anyhow::Result<Code> {
-    let id = run_id(&args.run.run_id)?;
-    let tree = tree(repo_root, args.run.project.as_deref(), &args.run.lane)?;
+    let id = run_id(&args.run.run.run_id)?;
+    let tree = tree(repo_root, &args.run.run)?;
     let (view, timed_out) =
         observe::wait_terminal(&tree, id, Duration::from_secs(args.timeout_seconds))?;
     print_view(&view, args.run.json)?;
@@ -65,10 +66,10 @@ pub fn wait(repo_root: PathBuf, args: &WaitArgs) -> anyhow::Result<Code> {
 
 /// `wave attach`.
 pub fn attach(repo_root: PathBuf, args: &AttachArgs) -> anyhow::Result<Code> {
-    let id = run_id(&args.run_id)?;
+    let id = run_id(&args.run.run_id)?;
     let agent = args.agent.as_deref().filter(|a| !a.trim().is_empty());
     let tree = match (agent, args.dashboard) {
-        (Some(_), false) | (None, true) => tree(repo_root, args.project.as_deref(), &args.lane)?,
+        (Some(_), false) | (None, true) => tree(repo_root, &args.run)?,
         _ => bail!("Specify exactly one of --agent <id> or --dashboard"),
     };
     if args.dashboard {

@@ -203,10 +203,10 @@ fn agent_ended(record_path: &Path, status_path: &Path) -> bool {
         .ok()
         .flatten()
     {
-        Some(r) => {
-            r.terminal_disposition.is_terminal()
-                || (!r.runner_is_alive() && !wave_runtime::executor_is_alive(&r))
-        }
+        // Not the record's disposition: the runner writes it before its final log line and
+        // the status file last, so only the status (or nothing left alive) means the log is
+        // complete.
+        Some(r) => !r.runner_is_alive() && !wave_runtime::executor_is_alive(&r),
         None => true,
     }
 }
