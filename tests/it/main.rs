@@ -6,6 +6,7 @@
 
 mod support;
 
+mod compat;
 mod compose;
 mod docker_image;
 mod dry_run;

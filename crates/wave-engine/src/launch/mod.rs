@@ -506,7 +506,6 @@ fn run_wave(
                         std::thread::sleep(wait);
                     }
                 }
-                last_fan_out_launch = Some(Instant::now());
             }
             let agent = &wave.agents[index];
             let started = start_or_adopt(
@@ -534,6 +533,11 @@ fn run_wave(
                 json!({"executorId": prepared[index].executor_id()}),
                 options,
             )?;
+            if fan_out {
+                // Measured from the recorded start, so `agent_run started` events of a
+                // fan-out are at least the stagger apart, as upstream's are.
+                last_fan_out_launch = Some(Instant::now());
+            }
             running.insert(
                 id,
                 Running {
