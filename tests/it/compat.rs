@@ -824,7 +824,9 @@ fn the_design_pass_runs_alone_first_and_clarification_blocks_implementation() {
             .control_plane()
             .iter()
             .find(|v| {
-                v["entityType"] == "agent_run" && v["action"] == "started" && v["entityId"] == agent
+                v["entityType"] == "agent_run"
+                    && v["action"] == "started"
+                    && v["data"]["agentId"] == agent
             })
             .and_then(|v| v["attempt"].as_u64())
     };

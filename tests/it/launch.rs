@@ -31,14 +31,20 @@ fn status_code(repo: &TestRepo, slug: &str) -> Option<i64> {
     serde_json::from_str::<serde_json::Value>(&text).ok()?["code"].as_i64()
 }
 
-/// `(entityType, entityId, action)` of every control-plane record of wave 0, in order.
+/// `(entityType, agent id or else entityId, action)` of every control-plane record of wave 0,
+/// in order.
 fn control_plane(repo: &TestRepo) -> Vec<(String, String, String)> {
     repo.read(&format!("{STATE}/control-plane/wave-0.jsonl"))
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("control-plane JSON line");
             let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-            (s("entityType"), s("entityId"), s("action"))
+            let agent = v["data"]["agentId"].as_str().map(str::to_owned);
+            (
+                s("entityType"),
+                agent.unwrap_or_else(|| s("entityId")),
+                s("action"),
+            )
         })
         .collect()
 }

@@ -31,6 +31,7 @@ use wave_core::markers::{
     build_summary, AgentSummary, DeliverableState, ProofArtifactState, SummaryContext,
 };
 use wave_core::paths::{LanePaths, RunVariant};
+use wave_core::records::control_plane::AgentRunFinish;
 use wave_core::records::{LauncherPhase, LauncherProgress};
 use wave_core::timefmt::iso8601_millis;
 use wave_store::{FileLock, StoreError};
@@ -44,7 +45,7 @@ mod agents;
 mod records;
 
 use agents::{start_or_adopt, Started};
-use records::{append_control, persist};
+use records::{AgentStart, WaveLog};
 
 /// How to run the lane.
 #[derive(Debug, Clone)]
@@ -441,8 +442,9 @@ fn run_wave(
         .enumerate()
         .map(|(i, p)| (p.agent_id.to_string(), i))
         .collect();
-    let control_plane = paths.control_plane_log(WaveNumber::from(def.wave));
-    let coordination = paths.coordination_log(WaveNumber::from(def.wave));
+    let mut log = WaveLog::new(repo_root, paths, &loaded.lane.lane, def.wave);
+    let agent_ids: Vec<String> = prepared.iter().map(|p| p.agent_id.to_string()).collect();
+    log.wave_started(&agent_ids, options.resume)?;
     let lane_id: LaneId = loaded.lane.lane.parse().map_err(DryRunError::from)?;
 
     let (tx, rx) = mpsc::channel::<String>();
@@ -452,14 +454,8 @@ fn run_wave(
     loop {
         match driver.next_step() {
             Step::Done(outcome) => {
-                persist(
-                    &driver.take_records(),
-                    &control_plane,
-                    &coordination,
-                    &loaded.lane.lane,
-                    def.wave,
-                    options,
-                )?;
+                log.persist(&driver.take_records())?;
+                log.wave_finished(&outcome)?;
                 return Ok(outcome);
             }
             Step::Launch {
@@ -483,14 +479,7 @@ fn run_wave(
             }
             Step::Wait => {}
         }
-        persist(
-            &driver.take_records(),
-            &control_plane,
-            &coordination,
-            &loaded.lane.lane,
-            def.wave,
-            options,
-        )?;
+        log.persist(&driver.take_records())?;
         // Start what the concurrency bound allows; the stagger separates fan-out launches only.
         while running.len() < options.max_concurrent_agents.max(1) {
             let Some((attempt, id, fan_out)) = queue.pop_front() else {
@@ -518,21 +507,11 @@ fn run_wave(
                 options,
                 tx.clone(),
             )?;
-            let action = match started {
-                Started::Spawned => "started",
-                Started::Adopted => "adopted",
+            let how = match started {
+                Started::Spawned => AgentStart::Spawned,
+                Started::Adopted => AgentStart::Adopted,
             };
-            append_control(
-                &control_plane,
-                &loaded.lane.lane,
-                def.wave,
-                attempt,
-                "agent_run",
-                &id,
-                action,
-                json!({"executorId": prepared[index].executor_id()}),
-                options,
-            )?;
+            log.agent_started(attempt, &prepared[index], how)?;
             if fan_out {
                 // Measured from the recorded start, so `agent_run started` events of a
                 // fan-out are at least the stagger apart, as upstream's are.
@@ -565,21 +544,21 @@ fn run_wave(
             loaded,
             &files,
         )?;
-        let action = match (obs.timed_out, obs.exit_code) {
-            (true, _) => "timed_out",
-            (false, Some(0)) => "completed",
-            _ => "failed",
+        let failure_code = match (obs.timed_out, obs.exit_code) {
+            (true, _) => Some("timeout-no-status"),
+            (false, None) => Some("missing-status"),
+            (false, Some(_)) => None,
         };
-        append_control(
-            &control_plane,
-            &loaded.lane.lane,
-            def.wave,
+        log.agent_finished(
             run.attempt,
-            "agent_run",
-            &finished,
-            action,
-            json!({"exitCode": obs.exit_code}),
-            options,
+            &prepared[run.prepared_index],
+            &AgentRunFinish {
+                exit_code: obs.exit_code.map(i64::from),
+                completed_at: None,
+                prompt_hash: Some(prompt_hashes[run.prepared_index].clone()),
+                failure_code: failure_code.map(str::to_owned),
+                failure_detail: None,
+            },
         )?;
         Journal::update(journal, |p| p.completed_agent_ids.push(finished.clone()))?;
         driver.observe(obs);
