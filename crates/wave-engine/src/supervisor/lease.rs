@@ -15,8 +15,13 @@
 //! superseded daemon, once resumed, cannot write a single byte of run state; it notices on its
 //! next renewal and exits, releasing the kernel lock to its successor.
 //!
-//! Limitation: a daemon stopped *inside* the microseconds of a fenced section keeps the fence
-//! lock, and the takeover waits (bounded by [`FENCE_TIMEOUT`] per try) until it resumes or dies.
+//! A daemon stopped *inside* a fenced section keeps the fence lock. A newcomer that waited
+//! [`FENCE_TIMEOUT`] for it while the lease record is expired breaks the fence: it renames a
+//! fresh file over `daemon.fence` and locks that. Residual risk, as with any lease without
+//! storage-side fencing: the stopped daemon, once resumed, completes the one write it was in
+//! the middle of; its next fenced section sees the new epoch and it exits. Renewals are written
+//! without fsync (the kernel lock and expiry, not the record's durability, decide liveness), so
+//! the fenced section of an idle daemon lasts microseconds.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -65,6 +70,30 @@ impl LeaseFiles {
         self.root.join("daemon.fence")
     }
 
+    /// Locks the fence; when its holder kept it for [`FENCE_TIMEOUT`] while the lease is
+    /// expired (the holder is stopped or hung mid-section), replaces the fence file and locks
+    /// the new one.
+    fn lock_fence_or_break(&self) -> Result<FileLock, SupervisorError> {
+        match FileLock::acquire_with_deadline(&self.fence(), FENCE_TIMEOUT) {
+            Ok(lock) => Ok(lock),
+            Err(wave_store::StoreError::LockTimeout { .. })
+                if self.read().is_none_or(|c| c.lease_expires_ms <= now_ms()) =>
+            {
+                let fresh = self
+                    .root
+                    .join(format!("daemon.fence.{}", std::process::id()));
+                std::fs::write(&fresh, b"").map_err(|e| io_error("create", &fresh, e))?;
+                std::fs::rename(&fresh, self.fence())
+                    .map_err(|e| io_error("replace", &self.fence(), e))?;
+                Ok(FileLock::acquire_with_deadline(
+                    &self.fence(),
+                    FENCE_TIMEOUT,
+                )?)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The current lease record, if readable.
     pub fn read(&self) -> Option<DaemonLease> {
         let text = std::fs::read_to_string(self.record()).ok()?;
@@ -87,6 +116,14 @@ impl LeaseFiles {
             None => Ok(true),
         }
     }
+}
+
+fn io_error(op: &'static str, path: &Path, source: std::io::Error) -> SupervisorError {
+    SupervisorError::from(wave_store::StoreError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Milliseconds since the Unix epoch.
@@ -125,7 +162,7 @@ impl Lease {
     ) -> Result<Acquire, SupervisorError> {
         let files = LeaseFiles::new(root);
         let kernel = FileLock::try_acquire(&files.kernel())?;
-        let fence = FileLock::acquire_with_deadline(&files.fence(), FENCE_TIMEOUT)?;
+        let fence = files.lock_fence_or_break()?;
         let current = files.read();
         let now = now_ms();
         if kernel.is_none() {
@@ -202,7 +239,7 @@ impl Lease {
         next.lease_expires_ms = now + self.lease_time.as_millis() as u64;
         next.lease_expires_at = iso8601_millis(next.lease_expires_ms);
         let path = self.files.record();
-        self.fenced(|| Ok(wave_store::write_json_atomic(&path, &next)?))?;
+        self.fenced(|| Ok(wave_store::write_json_atomic_relaxed(&path, &next)?))?;
         self.record = next;
         Ok(())
     }
@@ -244,6 +281,35 @@ mod tests {
             lane: "main".into(),
             adhoc_run_id: None,
         }
+    }
+
+    #[test]
+    fn a_holder_stopped_inside_its_fenced_section_does_not_block_takeover_forever() {
+        let dir = tempfile::tempdir().unwrap();
+        let Acquire::Acquired(first) =
+            Lease::acquire(dir.path(), &who(), Duration::from_millis(50)).unwrap()
+        else {
+            panic!("first claimant must acquire");
+        };
+        let files = LeaseFiles::new(dir.path());
+        // The holder is frozen mid-section: it keeps the fence, its lease lapses.
+        let frozen_fence = FileLock::try_acquire(&files.fence()).unwrap().unwrap();
+        let mut stale = files.read().unwrap();
+        stale.lease_expires_ms = now_ms() - 1;
+        wave_store::write_json_atomic(&files.record(), &stale).unwrap();
+        let Acquire::Acquired(second) =
+            Lease::acquire(dir.path(), &who(), Duration::from_secs(5)).unwrap()
+        else {
+            panic!("a lapsed holder's fence is broken");
+        };
+        assert_eq!(second.record().epoch, 2);
+        drop(frozen_fence);
+        drop(first);
+        // While the lease is fresh, a held fence is waited for, never broken.
+        let held = FileLock::try_acquire(&files.fence()).unwrap().unwrap();
+        let err = Lease::acquire(dir.path(), &who(), Duration::from_secs(5)).unwrap_err();
+        assert!(err.to_string().contains("daemon.fence"), "{err}");
+        drop(held);
     }
 
     #[test]
