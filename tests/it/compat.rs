@@ -361,6 +361,70 @@ fn happy_path_runs_closure_agents_in_order_after_implementation() {
         .repo
         .path(&format!("{STATE}/results/wave-0/attempt-1"))
         .is_dir());
+    // Upstream's lifecycle: wave_run started … one gate snapshot … wave_run completed.
+    let events = compat.control_plane();
+    let kinds: Vec<(String, String)> = events
+        .iter()
+        .filter(|v| v["entityType"] != "agent_run")
+        .map(|v| {
+            (
+                v["entityId"].as_str().unwrap().to_owned(),
+                v["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let pairs = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        kinds,
+        pairs(&[
+            ("wave-0", "started"),
+            ("wave-0-attempt-1", "running"),
+            ("wave-0-attempt-1-gate", "evaluated"),
+            ("wave-0-attempt-1", "completed"),
+            ("wave-0", "completed"),
+        ])
+    );
+    let gate = &events[events.len() - 3]["data"]["gateSnapshot"];
+    assert_eq!(gate["overall"]["ok"], true, "{gate:#}");
+    assert_eq!(gate["contQaGate"]["ok"], true, "{gate:#}");
+    assert!(events
+        .iter()
+        .all(|v| v["id"].as_str().unwrap().starts_with("ctrl-") && v["runKind"] == "roadmap"));
+    let a1 = events
+        .iter()
+        .find(|v| v["entityId"] == "wave-0-attempt-1-agent-A1" && v["action"] == "completed")
+        .expect("A1 completed");
+    assert_eq!(a1["data"]["exitCode"], 0);
+    assert_eq!(
+        a1["data"]["statusPath"],
+        ".tmp/main-wave-launcher/status/wave-0-0-a1.status"
+    );
+}
+
+#[test]
+fn a_retry_override_clears_reuse_once() {
+    let compat = Compat::new(Shape::default());
+    assert_success(&compat.launch(&[]), "first launch");
+    let request = compat
+        .repo
+        .path(&format!("{STATE}/control/retry-override-wave-0.json"));
+    compat.repo.write(
+        &format!("{STATE}/control/retry-override-wave-0.json"),
+        r#"{"schemaVersion":1,"kind":"wave-retry-override","lane":"main","wave":0,"selectedAgentIds":["A1"],"clearReusableAgentIds":["A1"],"applyOnce":true}"#,
+    );
+    assert_success(&compat.launch(&[]), "launch with the override");
+    assert!(!request.exists(), "applied once");
+    assert_success(&compat.launch(&[]), "launch after it");
+    assert_eq!(
+        compat.calls(),
+        owned(&["A1", "A8", "A9", "A0", "A1", "A8", "A9", "A0", "A8", "A9", "A0"]),
+        "the override reran A1 once; the next launch reused it again"
+    );
 }
 
 #[test]
@@ -406,6 +470,16 @@ fn an_implementation_gap_stops_before_closure_and_the_retry_reruns_the_agent() {
         "{}",
         describe(&out)
     );
+    let plan: serde_json::Value = serde_json::from_str(
+        &compat
+            .repo
+            .read(&format!("{STATE}/status/relaunch-plan-wave-0.json")),
+    )
+    .unwrap();
+    assert_eq!(plan["kind"], "wave-relaunch-plan");
+    assert_eq!(plan["attempt"], 2);
+    assert_eq!(plan["selectedAgentIds"], serde_json::json!(["A1"]));
+    assert_eq!(plan["resumeFromPhase"], "implementation");
 }
 
 #[test]
@@ -500,6 +574,13 @@ fn integration_needs_more_work_stops_the_sweep_and_the_retry_reruns_every_later_
         vec![owned(&["integration-needs-more-work"])]
     );
     assert_eq!(compat.completed_waves(), vec![0]);
+    assert!(
+        !compat
+            .repo
+            .path(&format!("{STATE}/status/relaunch-plan-wave-0.json"))
+            .exists(),
+        "a completed wave clears its relaunch plan"
+    );
 }
 
 fn cont_qa(review: &str, log_markers: &str) -> (Compat, Output) {

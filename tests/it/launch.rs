@@ -308,6 +308,22 @@ fn a_timeout_kills_the_agent_and_queues_recovery_with_exit_43() {
     );
     let code = status_code(&repo, "0-a1").expect("status written after the kill");
     assert!(code == 143 || code == 137, "killed by the timeout: {code}");
+    // The recovery is queued as upstream queues it: a one-shot retry override selecting A1,
+    // announced by a rerun request that the `wave_run blocked` event names.
+    let request: serde_json::Value =
+        serde_json::from_str(&repo.read(&format!("{STATE}/control/retry-override-wave-0.json")))
+            .unwrap();
+    assert_eq!(request["kind"], "wave-retry-override");
+    assert_eq!(request["selectedAgentIds"], serde_json::json!(["A1"]));
+    assert_eq!(request["applyOnce"], true);
+    let control = repo.read(&format!("{STATE}/control-plane/wave-0.jsonl"));
+    let blocked = control
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["entityType"] == "wave_run" && v["action"] == "blocked")
+        .expect("wave_run blocked");
+    assert_eq!(blocked["data"]["rerunRequestId"], request["requestId"]);
+    assert_eq!(blocked["data"]["recoverable"], true);
 }
 
 /// Kills any runner still alive in `repo` (after a test that leaves agents running).

@@ -420,10 +420,18 @@ fn run_wave(
         .iter()
         .map(crate::run_state::fingerprint)
         .collect();
+    // A queued recovery (retry override) names agents whose earlier runs must not be reused;
+    // it applies once.
+    let not_reusable = records::take_retry_override(paths, def.wave)?;
     let previous: Vec<Option<PreviousRun>> = prepared
         .iter()
         .zip(&wave.agents)
-        .map(|(p, a)| previous_run(repo_root, p, a, &files))
+        .map(|(p, a)| {
+            if not_reusable.iter().any(|id| id == p.agent_id.as_str()) {
+                return None;
+            }
+            previous_run(repo_root, p, a, &files)
+        })
         .collect();
     let resolved: Vec<_> = wave.agents.iter().map(|a| a.resolved.clone()).collect();
     let eval_targets = resolved_eval_targets(loaded, def, &files);

@@ -461,6 +461,39 @@ impl WaveLog {
     }
 }
 
+/// Reads `control/retry-override-wave-<n>.json` and, when it applies once (the default),
+/// removes it: the agents whose reuse it clears (`clearReusableAgentIds`, else
+/// `selectedAgentIds`). No file, no agents.
+pub(super) fn take_retry_override(
+    paths: &LanePaths,
+    wave: u32,
+) -> Result<Vec<String>, LaunchError> {
+    let path = paths.retry_override(WaveNumber::from(wave));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(Vec::new());
+    };
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let ids = |key: &str| -> Vec<String> {
+        value[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::trim).filter(|s| !s.is_empty()))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut agents = ids("clearReusableAgentIds");
+    if agents.is_empty() {
+        agents = ids("selectedAgentIds");
+    }
+    if value["applyOnce"] != Value::Bool(false) {
+        remove_if_present(&path)?;
+    }
+    Ok(agents)
+}
+
 fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
