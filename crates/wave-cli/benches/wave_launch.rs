@@ -5,8 +5,10 @@
 //! agent is held open `DELAY_MS` by the local executor's delay knob, so the wave's critical
 //! path of agent time is 4 × `DELAY_MS` (the fan-out, then A8, A9 and A0 one after another);
 //! "overhead" is the wall time beyond that. While agents run, the bench samples each runner's
-//! VmHWM from `/proc/<runnerPid>/status` (pids from the runtime records); the launcher's peak
-//! RSS is its `wait4` rusage. Figures go to docs/benchmarks.md.
+//! VmHWM from `/proc/<runnerPid>/status` (pids from the runtime records) and its USS (private
+//! clean + dirty pages, `/proc/<pid>/smaps_rollup`): RSS also counts the binary's text pages,
+//! which every runner shares through the page cache, so USS is what one more runner costs. The
+//! launcher's peak RSS is its `wait4` rusage. Figures go to docs/benchmarks.md.
 
 use std::path::Path;
 #[path = "support/rusage.rs"]
@@ -33,8 +35,29 @@ fn vm_hwm_kib(pid: i32) -> Option<u64> {
     })
 }
 
-/// Peak VmHWM among the runners seen alive so far (runtime records name their pids).
-fn sample_runners(state: &Path, peak: &mut u64, seen: &mut std::collections::BTreeSet<i32>) {
+/// Private (unshared) memory of a process: `Private_Clean + Private_Dirty` in KiB.
+fn uss_kib(pid: i32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        rollup.lines().find_map(|l| {
+            l.strip_prefix(name)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+    };
+    Some(field("Private_Clean:")? + field("Private_Dirty:")?)
+}
+
+/// Peak VmHWM and USS among the runners seen alive so far (runtime records name their pids).
+fn sample_runners(
+    state: &Path,
+    peak: &mut u64,
+    uss_peak: &mut u64,
+    seen: &mut std::collections::BTreeSet<i32>,
+) {
     let Ok(entries) = std::fs::read_dir(state.join("status")) else {
         return;
     };
@@ -53,6 +76,7 @@ fn sample_runners(state: &Path, peak: &mut u64, seen: &mut std::collections::BTr
             if let Some(kib) = vm_hwm_kib(pid as i32) {
                 seen.insert(pid as i32);
                 *peak = (*peak).max(kib);
+                *uss_peak = (*uss_peak).max(uss_kib(pid as i32).unwrap_or(0));
             }
         }
     }
@@ -91,6 +115,7 @@ fn run_size(wave: &str, n: usize) {
         .unwrap();
     let pid = child.id() as i32;
     let mut runner_peak = 0;
+    let mut runner_uss = 0;
     let mut seen = std::collections::BTreeSet::new();
     // Sample runners until the launcher exits (WNOHANG peek via /proc).
     while Path::new(&format!("/proc/{pid}/stat")).exists()
@@ -98,7 +123,7 @@ fn run_size(wave: &str, n: usize) {
             .map(|s| !s.contains(") Z "))
             .unwrap_or(false)
     {
-        sample_runners(&state, &mut runner_peak, &mut seen);
+        sample_runners(&state, &mut runner_peak, &mut runner_uss, &mut seen);
         std::thread::sleep(Duration::from_millis(20));
     }
     let (code, launcher_rss) = wait4(pid);
@@ -107,12 +132,13 @@ fn run_size(wave: &str, n: usize) {
     let agent_time = Duration::from_millis(4 * DELAY_MS);
     println!(
         "N={n:>3}: wall {:>8.1} ms, overhead beyond agents {:>7.1} ms ({:.2} ms/agent); launcher peak RSS {:.1} MiB; \
-         runner peak RSS {:.2} MiB (sampled {} runners); floor spawn {n}×true {:.1} ms",
+         runner peak RSS {:.2} MiB, USS {:.2} MiB (sampled {} runners); floor spawn {n}×true {:.1} ms",
         wall.as_secs_f64() * 1e3,
         (wall.saturating_sub(agent_time)).as_secs_f64() * 1e3,
         wall.saturating_sub(agent_time).as_secs_f64() * 1e3 / (n + 3) as f64,
         launcher_rss as f64 / 1024.0,
         runner_peak as f64 / 1024.0,
+        runner_uss as f64 / 1024.0,
         seen.len(),
         floor.as_secs_f64() * 1e3,
     );

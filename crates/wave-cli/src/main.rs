@@ -10,6 +10,22 @@ mod exit;
 use clap::Parser;
 
 fn main() {
+    // The detached agent runner is started by the launcher with exactly these arguments; it
+    // skips clap so that it maps and dirties as little of the binary as it can (there is one
+    // runner per running agent, and its resident size is the fleet's per-agent floor).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let [_, sub, flag, payload] = args.as_slice() {
+        if sub == "agent-runner" && flag == "--payload-file" {
+            let code = match wave_runtime::run_agent(std::path::Path::new(payload)) {
+                Ok(code) => code,
+                Err(err) => {
+                    eprintln!("wave: error: {err}");
+                    1
+                }
+            };
+            std::process::exit(code);
+        }
+    }
     let cli = cli::Cli::parse();
     let code = match commands::run(cli) {
         Ok(code) => code,
