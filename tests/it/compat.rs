@@ -246,12 +246,15 @@ impl Compat {
     fn launch(&self, extra: &[&str]) -> Output {
         let mut args = vec!["launch", "--agent-launch-stagger-ms", "0"];
         args.extend_from_slice(extra);
-        self.repo
-            .command(&args)
-            .env("FAKE_DIR", self.fake_dir())
-            .env("FAKE_ROOT", self.repo.root())
-            .output()
-            .expect("spawn wave launch")
+        self.command(&args).output().expect("spawn wave launch")
+    }
+
+    /// `wave <args>` with the fake's environment.
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = self.repo.command(args);
+        cmd.env("FAKE_DIR", self.fake_dir())
+            .env("FAKE_ROOT", self.repo.root());
+        cmd
     }
 
     /// Agent ids in the order the fake was called.
@@ -756,14 +759,7 @@ fn rate_limited_launch(compat: &Compat, extra: &[&str]) -> Output {
         "7",
     ];
     args.extend_from_slice(extra);
-    compat
-        .repo
-        .command(&args)
-        .env("FAKE_DIR", compat.fake_dir())
-        .env("FAKE_ROOT", compat.repo.root())
-        .env("PATH", path)
-        .output()
-        .unwrap()
+    compat.command(&args).env("PATH", path).output().unwrap()
 }
 
 #[test]
@@ -821,10 +817,7 @@ fn staggered_implementation_agents_overlap_and_closure_agents_never_do() {
         ),
     );
     let out = compat
-        .repo
         .command(&["launch", "--agent-launch-stagger-ms", "300"])
-        .env("FAKE_DIR", compat.fake_dir())
-        .env("FAKE_ROOT", compat.repo.root())
         .output()
         .unwrap();
     assert_success(&out, "staggered launch");

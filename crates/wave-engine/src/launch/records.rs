@@ -11,8 +11,8 @@ use wave_core::driver::{DriverRecord, Failure, WaveOutcome, WaveStatus};
 use wave_core::ids::WaveNumber;
 use wave_core::paths::LanePaths;
 use wave_core::records::control_plane::{
-    AgentRunFinish, AgentRunPaths, AttemptAction, ControlPlaneContext, ControlPlaneRecord,
-    EntityType, RunKind, WaveRunAction,
+    record_id, AgentRunFinish, AgentRunPaths, AttemptAction, ControlPlaneContext,
+    ControlPlaneRecord, EntityType, RunKind, WaveRunAction, LAUNCHER_ACTOR,
 };
 use wave_core::records::RelaunchPlan;
 
@@ -82,6 +82,34 @@ impl WaveLog {
         x ^= x << 5;
         self.rng = x;
         x
+    }
+
+    /// An event outside the upstream constructors' set (no attempt; `source` = `actor`).
+    fn event(
+        &mut self,
+        entity_type: EntityType,
+        entity_id: String,
+        action: &str,
+        actor: &str,
+        at: &str,
+        data: Value,
+    ) -> ControlPlaneRecord {
+        ControlPlaneRecord {
+            record_version: 1,
+            id: record_id(entity_type, self.token()),
+            lane: self.ctx.lane.clone(),
+            wave: self.wave,
+            run_kind: self.ctx.run_kind,
+            run_id: self.ctx.run_id.clone(),
+            entity_type,
+            entity_id,
+            action: action.to_owned(),
+            source: actor.to_owned(),
+            actor: actor.to_owned(),
+            recorded_at: at.to_owned(),
+            attempt: None,
+            data: object(data),
+        }
     }
 
     fn append(&self, record: &ControlPlaneRecord) -> Result<(), LaunchError> {
@@ -208,20 +236,14 @@ impl WaveLog {
                 DriverRecord::AgentReused { agent_id } => {
                     // Not an upstream event: the agent's earlier run is reused, nothing starts.
                     let at = now_iso();
-                    let token = self.token();
-                    let mut reused = ControlPlaneRecord::agent_run_started(
-                        &self.ctx,
-                        self.wave,
-                        0,
-                        agent_id,
-                        &AgentRunPaths::default(),
+                    let reused = self.event(
+                        EntityType::AgentRun,
+                        format!("wave-{}-agent-{agent_id}", self.wave),
+                        "reused",
+                        LAUNCHER_ACTOR,
                         &at,
-                        token,
+                        json!({"agentId": agent_id, "reusedAt": at}),
                     );
-                    reused.action = "reused".to_owned();
-                    reused.entity_id = format!("wave-{}-agent-{agent_id}", self.wave);
-                    reused.attempt = None;
-                    reused.data = object(json!({"agentId": agent_id, "reusedAt": at}));
                     self.append(&reused)?;
                 }
                 DriverRecord::GateEvaluated { gate, result, .. } => {
@@ -419,23 +441,15 @@ impl WaveLog {
             "applyOnce": true,
             "createdAt": at,
         });
-        let token = self.token();
-        let event = ControlPlaneRecord {
-            record_version: 1,
-            id: wave_core::records::control_plane::record_id(EntityType::RerunRequest, token),
-            lane: self.ctx.lane.clone(),
-            wave,
-            run_kind: self.ctx.run_kind,
-            run_id: None,
-            entity_type: EntityType::RerunRequest,
-            entity_id: request_id.clone(),
-            action: "requested".to_owned(),
-            source: "operator".to_owned(),
-            actor: "launcher-recovery".to_owned(),
-            recorded_at: at.to_owned(),
-            attempt: None,
-            data: object(request),
-        };
+        let mut event = self.event(
+            EntityType::RerunRequest,
+            request_id.clone(),
+            "requested",
+            "launcher-recovery",
+            at,
+            request,
+        );
+        event.source = "operator".to_owned();
         self.append(&event)?;
         let override_file = json!({
             "schemaVersion": 1,
