@@ -8,9 +8,19 @@ pub fn wave_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_wave"))
 }
 
-/// A scratch repository directory that is removed on drop.
+/// A scratch repository directory that is removed on drop, after every process whose command
+/// line names it (daemons, launchers, runners a test started through `wave`) is killed, so no
+/// test leaves a process behind.
 pub struct TestRepo {
     dir: tempfile::TempDir,
+}
+
+impl Drop for TestRepo {
+    fn drop(&mut self) {
+        let _ = Command::new("pkill")
+            .args(["-9", "-f", &self.dir.path().to_string_lossy()])
+            .status();
+    }
 }
 
 impl TestRepo {

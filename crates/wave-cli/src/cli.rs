@@ -166,7 +166,7 @@ pub struct LaunchArgs {
     #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..), value_name = "S")]
     pub agent_rate_limit_max_delay_seconds: u32,
     /// Pause after each agent launch of a fan-out, in milliseconds.
-    #[arg(long, default_value_t = 1200, value_name = "MS")]
+    #[arg(long, default_value_t = 1200, value_parser = clap::value_parser!(u64).range(0..=3_600_000), value_name = "MS")]
     pub agent_launch_stagger_ms: u64,
     /// Most agents running at once (default: 4 per available CPU). Not an upstream flag.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
@@ -258,11 +258,11 @@ pub struct SuperviseArgs {
     pub once: bool,
     /// Longest pause between passes, in milliseconds (new runs and launcher exits wake the
     /// daemon at once; this is the fallback).
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=3_600_000), value_name = "MS")]
     pub poll_ms: u64,
     /// Lease time in milliseconds (at least 3 × --poll-ms is used): how long a stalled daemon
     /// keeps the lane before another may take it over.
-    #[arg(long, default_value_t = 15000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    #[arg(long, default_value_t = 15000, value_parser = clap::value_parser!(u64).range(1..=86_400_000), value_name = "MS")]
     pub lease_ms: u64,
     /// When another daemon holds the lane, wait and take over when it dies or stalls (instead
     /// of exiting 0).
@@ -282,6 +282,9 @@ pub struct SuperviseArgs {
     #[arg(long, value_name = "AGE")]
     pub idle_exit: Option<String>,
 }
+
+/// The longest `wave wait --timeout-seconds` (ten years): larger values would overflow clocks.
+pub const MAX_WAIT_SECONDS: u64 = 10 * 366 * 24 * 3600;
 
 /// Which supervisor run a reader looks at.
 #[derive(Debug, Args)]
@@ -317,8 +320,8 @@ pub struct WaitArgs {
     /// Which run.
     #[command(flatten)]
     pub run: RunRefArgs,
-    /// Give up after this many seconds (exit 124); 0 reads once.
-    #[arg(long, default_value_t = 30, value_name = "N")]
+    /// Give up after this many seconds (exit 124); 0 reads once. At most 10 years.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=MAX_WAIT_SECONDS), value_name = "N")]
     pub timeout_seconds: u64,
 }
 

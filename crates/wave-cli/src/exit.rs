@@ -10,9 +10,13 @@
 //! | 43 | recovery queued (launcher) |
 //! | 3 | `wave supervise`: the lease was taken over by another daemon |
 //! | 124 | `wave wait`: the timeout passed with the run still going |
+//! | 69 | `wave wait`, `submit --wait`: no daemon serves the lane and none could be started (EX_UNAVAILABLE) |
 
 /// `wave wait` timed out with the run still going (as `timeout(1)`; upstream exits 0).
 pub const EXIT_WAIT_TIMED_OUT: i32 = 124;
+
+/// No daemon serves the lane and none could be started (`EX_UNAVAILABLE` of sysexits.h).
+pub const EXIT_NO_DAEMON: i32 = 69;
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

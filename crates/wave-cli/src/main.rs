@@ -27,6 +27,15 @@ fn main() {
         }
     }
     let cli = cli::Cli::parse();
+    // Short-lived commands end quietly when their reader goes away (`wave status --json |
+    // head`); the launcher and the daemon keep ignoring SIGPIPE so a closed log pipe never
+    // kills a wave half-way.
+    if !matches!(
+        cli.command,
+        cli::Command::Launch(_) | cli::Command::Supervise(_) | cli::Command::AgentRunner(_)
+    ) {
+        wave_runtime::default_sigpipe();
+    }
     let code = match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -387,12 +387,21 @@ impl AgentId {
         }
         let bad_char = trimmed
             .chars()
-            .any(|ch| ch.is_control() || matches!(ch, '/' | '\\' | ':' | '\u{2028}' | '\u{2029}'));
+            .any(|ch| ch.is_control() || is_format_char(ch) || matches!(ch, '/' | '\\' | ':'));
         if bad_char || trimmed == "." || trimmed == ".." {
             return Err(IdError::invalid(kind, text));
         }
         Ok(trimmed.to_string())
     }
+}
+
+/// Invisible formatting characters that make an id display as another: line/paragraph
+/// separators, bidirectional controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069),
+/// zero-width characters and the byte-order mark.
+fn is_format_char(ch: char) -> bool {
+    matches!(ch,
+        '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// A wave number, from `wave-<n>.md` (leading zeros allowed on input: `wave-01.md` is wave 1).

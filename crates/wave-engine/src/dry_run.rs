@@ -191,6 +191,7 @@ pub fn run(
         manifest_file(repo_root, loaded, manifest_path.clone(), options.now_ms)?;
     planned.push(manifest_file);
 
+    crate::state_guard::prepare_state_tree(&paths)?;
     for file in &planned {
         wave_store::write_bytes_atomic_relaxed(&file.path, &file.contents)?;
     }

@@ -15,4 +15,5 @@ pub mod manifest;
 pub mod prepare;
 pub mod run_state;
 pub mod scaffold;
+pub mod state_guard;
 pub mod supervisor;

@@ -44,5 +44,6 @@ pub use spawn::{
     SpawnedRunner, PAYLOAD_FLAG, RUNNER_SUBCOMMAND,
 };
 pub use terminate::{terminate, TerminateOutcome};
+pub use sys::default_sigpipe;
 pub use wait::{wait_for_exit, WaitOutcome};
 pub use watch::{executor_is_alive, watch_agent, WatchOutcome};

@@ -89,6 +89,16 @@ pub(crate) fn reset_to_default(signals: &[libc::c_int]) -> io::Result<()> {
     Ok(())
 }
 
+/// Restores the default SIGPIPE action in this process (Rust starts with it ignored, which makes
+/// `println!` panic on a closed pipe): a reader whose stdout goes away (`wave status | head`)
+/// then ends quietly, as `cat` does.
+pub fn default_sigpipe() {
+    // SAFETY: installing SIG_DFL runs no handler code and touches only this signal's action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Makes `cmd`'s child start with an empty signal mask and default SIGPIPE. std's
 /// `posix_spawn` path keeps the parent's mask, and the runner blocks TERM/INT/HUP/CHLD.
 pub(crate) fn unblock_signals_on_spawn(cmd: &mut Command) {

@@ -73,9 +73,55 @@ pub fn create_dir_all_durable(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Fails with [`StoreError::Symlink`] when `path` itself is a symbolic link (a missing path is
+/// fine).
+pub fn refuse_symlink(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(StoreError::Symlink {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Fails with [`StoreError::Symlink`] when `path` or any directory between `root` and it is a
+/// symbolic link. `root` itself (the repository) may be a link; components outside it are not
+/// checked. Paths not under `root` are checked component by component from their parent.
+pub fn refuse_symlinks_below(root: &Path, path: &Path) -> Result<()> {
+    let rest = path.strip_prefix(root).unwrap_or(path);
+    let mut current = if path.starts_with(root) {
+        root.to_path_buf()
+    } else {
+        std::path::PathBuf::new()
+    };
+    for part in rest.components() {
+        current.push(part);
+        if matches!(part, std::path::Component::Normal(_)) {
+            refuse_symlink(&current)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symlinks_below_the_root_are_refused_and_the_root_itself_may_be_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        fs::create_dir_all(real.join(".tmp/lane")).unwrap();
+        let outside = tmp.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        std::os::unix::fs::symlink(&real, tmp.path().join("link")).unwrap();
+        let root = tmp.path().join("link");
+        refuse_symlinks_below(&root, &root.join(".tmp/lane/status/x.json")).unwrap();
+        std::os::unix::fs::symlink(&outside, real.join(".tmp/lane/status")).unwrap();
+        let err = refuse_symlinks_below(&root, &root.join(".tmp/lane/status/x.json")).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(err.to_string().contains("status"), "{err}");
+    }
 
     #[test]
     fn creates_nested_dirs_and_tolerates_existing() {

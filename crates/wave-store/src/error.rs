@@ -66,6 +66,13 @@ pub enum StoreError {
         /// Bytes in the record.
         expected: usize,
     },
+    /// A path inside the state tree is a symbolic link; writing through it could land outside
+    /// the repository, so nothing is written.
+    #[error("refusing to write through {}: it is a symbolic link (state files stay inside the repository)", path.display())]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
     /// The lock stayed held by someone else until the deadline.
     #[error(
         "cannot lock {}: held by another process (holder: {}); gave up after {} ms",

@@ -21,7 +21,7 @@ pub use atomic::{
     write_bytes_atomic, write_bytes_atomic_relaxed, write_bytes_atomic_with_mode,
     write_json_atomic, write_json_atomic_relaxed,
 };
-pub use dirs::{create_dir_all_durable, sync_dir};
+pub use dirs::{create_dir_all_durable, refuse_symlink, refuse_symlinks_below, sync_dir};
 pub use error::{Result, StoreError};
 pub use jsonl::{append_jsonl, AppendSync, JsonlAppender};
 pub use lock::FileLock;

@@ -1,6 +1,6 @@
 //! `wave status`, `wave wait`, `wave attach`: read-only views of a supervisor run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -10,7 +10,11 @@ use wave_engine::lane::LaneRequest;
 use wave_engine::supervisor::observe;
 
 use crate::cli::{AttachArgs, RunRefArgs, RunSelector, WaitArgs};
-use crate::exit::{Code, EXIT_WAIT_TIMED_OUT};
+use crate::exit::{Code, EXIT_NO_DAEMON, EXIT_WAIT_TIMED_OUT};
+use wave_core::records::supervisor::RunStatus;
+use wave_engine::supervisor::lease::Identity;
+use wave_engine::supervisor::observe::WaitEnd;
+use wave_engine::supervisor::submit::{self, EnsuredDaemon};
 
 fn tree(repo_root: PathBuf, run: &RunSelector) -> anyhow::Result<SupervisorPaths> {
     let (project, lane) = (run.project.as_deref(), run.lane.as_str());
@@ -50,18 +54,83 @@ pub fn status(repo_root: PathBuf, args: &RunRefArgs) -> anyhow::Result<Code> {
 /// `wave wait`.
 pub fn wait(repo_root: PathBuf, args: &WaitArgs) -> anyhow::Result<Code> {
     let id = run_id(&args.run.run.run_id)?;
-    let tree = tree(repo_root, &args.run.run)?;
-    let (view, timed_out) =
-        observe::wait_terminal(&tree, id, Duration::from_secs(args.timeout_seconds))?;
+    let tree = tree(repo_root.clone(), &args.run.run)?;
+    let (view, end) = wait_reviving(
+        &repo_root,
+        &tree,
+        id,
+        Duration::from_secs(args.timeout_seconds),
+    )?;
     print_view(&view, args.run.json)?;
-    if timed_out {
-        return Ok(Code::Exit(EXIT_WAIT_TIMED_OUT));
+    Ok(wait_code(&view, end))
+}
+
+/// The exit code of a finished wait: 0 for a completed run, the run's code, 124 on timeout,
+/// 69 when no daemon serves the lane.
+pub fn wait_code(view: &observe::RunView, end: WaitEnd) -> Code {
+    match end {
+        WaitEnd::TimedOut => return Code::Exit(EXIT_WAIT_TIMED_OUT),
+        WaitEnd::NoDaemon(health) => {
+            eprintln!(
+                "wave: error: no daemon serves lane {} ({}) and none could be started; the run is still {} (see control/supervisor/daemon.log)",
+                view.state.lane,
+                health.describe(),
+                view.state.status.as_str()
+            );
+            return Code::Exit(EXIT_NO_DAEMON);
+        }
+        WaitEnd::Terminal => {}
     }
-    Ok(match view.state.exit_code {
-        _ if view.state.status == wave_core::records::supervisor::RunStatus::Completed => Code::Ok,
+    match view.state.exit_code {
+        _ if view.state.status == RunStatus::Completed => Code::Ok,
         Some(code) if code != 0 => Code::Exit(i32::try_from(code).unwrap_or(1)),
         _ => Code::Failure,
-    })
+    }
+}
+
+/// How many times one waiter starts a daemon for a lane that lost its own.
+const MAX_REVIVALS: u32 = 2;
+
+/// Waits for a run like [`observe::wait_terminal`]; when no daemon serves the lane, starts one
+/// (at most [`MAX_REVIVALS`] times, saying so on stderr) so a crashed daemon never strands a
+/// waiting client.
+pub fn wait_reviving(
+    repo_root: &Path,
+    tree: &SupervisorPaths,
+    id: RunId,
+    timeout: Duration,
+) -> anyhow::Result<(observe::RunView, WaitEnd)> {
+    let binary = std::env::current_exe().context("locate the wave binary")?;
+    let mut revivals = 0;
+    let revive = |health: wave_engine::supervisor::lease::DaemonHealth| -> bool {
+        if revivals >= MAX_REVIVALS {
+            return false;
+        }
+        revivals += 1;
+        let Ok(view) = observe::read_run(tree, id) else {
+            return false;
+        };
+        let who = Identity {
+            project: view.state.project.clone(),
+            lane: view.state.lane.clone(),
+            adhoc_run_id: view.state.adhoc_run_id.clone(),
+        };
+        match submit::ensure_daemon(tree, &who, repo_root, &binary) {
+            Ok(EnsuredDaemon::Started { pid, .. }) => {
+                eprintln!(
+                    "wave: {}; started a new daemon (pid {pid})",
+                    health.describe()
+                );
+                true
+            }
+            Ok(_) => true,
+            Err(err) => {
+                eprintln!("wave: {}; starting a daemon failed: {err}", health.describe());
+                false
+            }
+        }
+    };
+    Ok(observe::wait_terminal(tree, id, timeout, revive)?)
 }
 
 /// `wave attach`.

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use wave_core::paths::RunVariant;
 use wave_engine::supervisor::lease::Identity;
+use wave_engine::supervisor::submit::EnsuredDaemon;
+use std::time::Duration;
 
 use crate::cli::SubmitArgs;
 use crate::exit::Code;
@@ -51,6 +53,7 @@ pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
     };
     wave_engine::dry_run::select_waves(&loaded, start, args.launch.end_wave)?;
     let paths = wave_engine::dry_run::lane_paths(&repo_root, &loaded.lane, RunVariant::Live)?;
+    wave_engine::state_guard::prepare_state_tree(&paths)?;
     let who = Identity {
         project: loaded.lane.project_id.clone(),
         lane: loaded.lane.lane.clone(),
@@ -83,11 +86,19 @@ pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
         }
         println!("state_path={state_path}");
     }
+    if let EnsuredDaemon::Started {
+        pid,
+        superseded: Some(stalled),
+    } = submitted.daemon
+    {
+        eprintln!("wave: {}; started daemon pid {pid} to take over", stalled.describe());
+    }
     if args.wait {
-        let (view, _) = wave_engine::supervisor::observe::wait_terminal(
+        let (view, end) = super::observe::wait_reviving(
+            &repo_root,
             &paths.supervisor(),
             submitted.run_id,
-            std::time::Duration::from_secs(60 * 60 * 24 * 365),
+            Duration::from_secs(crate::cli::MAX_WAIT_SECONDS),
         )?;
         println!("{}", view.state.status_line());
         println!(
@@ -98,13 +109,7 @@ pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
                 &paths.supervisor().run(submitted.run_id).launcher_log()
             )
         );
-        return Ok(match view.state.exit_code {
-            _ if view.state.status == wave_core::records::supervisor::RunStatus::Completed => {
-                Code::Ok
-            }
-            Some(code) if code != 0 => Code::Exit(i32::try_from(code).unwrap_or(1)),
-            _ => Code::Failure,
-        });
+        return Ok(super::observe::wait_code(&view, end));
     }
     Ok(Code::Ok)
 }

@@ -54,6 +54,7 @@ pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
         cli_codex_sandbox: None,
     })?;
     let paths = wave_engine::dry_run::lane_paths(&repo_root, &loaded.lane, RunVariant::Live)?;
+    wave_engine::state_guard::prepare_state_tree(&paths)?;
     let who = Identity {
         project: loaded.lane.project_id.clone(),
         lane: loaded.lane.lane.clone(),

@@ -12,6 +12,7 @@ use super::resolve::ValidatedAgent;
 use super::roles::{is_cont_eval_implementation_owning, is_implementation_owning};
 use super::InputFiles;
 use crate::config::{ExecutorId, LaneConfig};
+use crate::ids::{AgentId, AgentSlug, WaveNumber};
 use crate::wave::WaveDefinition;
 
 /// Upstream's `isAllowedRolePromptPath`: inside the repo, under `<dir>/`, ending `.md`.
@@ -72,6 +73,41 @@ fn threshold_text(from: Option<u32>) -> String {
 
 /// Every violation of `wave`, in upstream's order. `agents` are the resolved agents, in the
 /// wave's agent order.
+/// Agent ids that cannot name files: an id `wave` refuses ([`AgentId`] rules: no `/`, `\`,
+/// `:`, control or bidirectional-format characters, not `.`/`..`), and pairs of distinct ids
+/// whose per-agent files would be the same (`A1` and `a1` share the slug `0-a1`, so one's
+/// prompt, status and log would be the other's). Messages in upstream's style.
+fn agent_file_name_violations(wave: &WaveDefinition) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for a in &wave.agents {
+        let id = match a.agent_id.parse::<AgentId>() {
+            Ok(id) => id,
+            Err(_) => {
+                errors.push(format!(
+                    "agent id {:?} cannot name a file (no '/', '\\', ':', control or bidirectional characters, not '.' or '..')",
+                    a.agent_id
+                ));
+                continue;
+            }
+        };
+        let slug = AgentSlug::new(WaveNumber(wave.wave), &id).to_string();
+        let key = id.as_str().to_lowercase();
+        if let Some((_, other)) = seen
+            .iter()
+            .find(|(s, other)| (*s == slug || other.to_lowercase() == key) && *other != a.agent_id)
+        {
+            errors.push(format!(
+                "agent ids {other} and {} map to the same files (slug {slug}); rename one",
+                a.agent_id
+            ));
+            continue;
+        }
+        seen.push((slug, &a.agent_id));
+    }
+    errors
+}
+
 pub(crate) fn wave_violations(
     wave: &WaveDefinition,
     lane: &LaneConfig,
@@ -123,6 +159,7 @@ pub(crate) fn wave_violations(
             duplicates.join(", ")
         ));
     }
+    errors.extend(agent_file_name_violations(wave));
     let cont_eval = wave.agent(eval_id);
     let cont_eval_owning = cont_eval.is_some_and(|a| is_cont_eval_implementation_owning(a, roles));
     let any_implementation = wave

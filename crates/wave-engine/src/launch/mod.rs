@@ -184,6 +184,7 @@ pub fn run(
         ),
         ..options.clone()
     };
+    crate::state_guard::prepare_state_tree(&paths)?;
     for dir in paths.launcher_startup_dirs() {
         wave_store::create_dir_all_durable(&dir)?;
     }

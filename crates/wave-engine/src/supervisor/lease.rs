@@ -100,20 +100,73 @@ impl LeaseFiles {
         serde_json::from_str(&text).ok()
     }
 
-    /// True when a daemon serves this root: one holds the kernel lock, or the lease record has
-    /// not expired yet.
-    pub fn daemon_is_serving(&self) -> Result<bool, SupervisorError> {
-        if let Some(lease) = self.read() {
-            if lease.lease_expires_ms > now_ms() {
-                return Ok(true);
-            }
+    /// How the daemon of this root is doing, decided by the kernel lock first: a free lock
+    /// means no daemon, whatever the record says (a `kill -9`ed daemon leaves a fresh-looking
+    /// record behind); a held lock with a lapsed lease means a stalled holder.
+    pub fn health(&self) -> Result<DaemonHealth, SupervisorError> {
+        if let Some(lock) = FileLock::try_acquire(&self.kernel())? {
+            lock.release();
+            return Ok(DaemonHealth::Absent);
         }
-        match FileLock::try_acquire(&self.kernel())? {
-            Some(lock) => {
-                lock.release();
-                Ok(false)
+        let now = now_ms();
+        Ok(match self.read() {
+            Some(lease) if lease.lease_expires_ms > now => DaemonHealth::Serving {
+                pid: lease.pid,
+                epoch: lease.epoch,
+            },
+            Some(lease) => DaemonHealth::Stalled {
+                pid: Some(lease.pid),
+                lapsed_ms: now - lease.lease_expires_ms,
+            },
+            None => DaemonHealth::Stalled {
+                pid: None,
+                lapsed_ms: 0,
+            },
+        })
+    }
+
+    /// True when a live daemon serves this root ([`DaemonHealth::Serving`]).
+    pub fn daemon_is_serving(&self) -> Result<bool, SupervisorError> {
+        Ok(matches!(self.health()?, DaemonHealth::Serving { .. }))
+    }
+}
+
+/// The state of a root's daemon, as [`LeaseFiles::health`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonHealth {
+    /// A daemon holds the kernel lock and a fresh lease.
+    Serving {
+        /// Its pid (from the lease record).
+        pid: i32,
+        /// Its lease epoch.
+        epoch: u64,
+    },
+    /// A process holds the kernel lock but has let the lease lapse (stopped, hung): a new
+    /// daemon can take over by expiry.
+    Stalled {
+        /// The holder's pid, when the record names one.
+        pid: Option<i32>,
+        /// How long ago the lease lapsed.
+        lapsed_ms: u64,
+    },
+    /// Nobody holds the kernel lock.
+    Absent,
+}
+
+impl DaemonHealth {
+    /// One line for users: `daemon pid 41 serving (epoch 3)`, `… has not renewed its lease for
+    /// 12.0 s`, `no daemon`.
+    pub fn describe(&self) -> String {
+        match self {
+            DaemonHealth::Serving { pid, epoch } => {
+                format!("daemon pid {pid} serving (epoch {epoch})")
             }
-            None => Ok(true),
+            DaemonHealth::Stalled { pid, lapsed_ms } => format!(
+                "daemon pid {} holds the lane lock but has not renewed its lease for {:.1} s (stopped or hung)",
+                pid.map_or("?".into(), |p| p.to_string()),
+                *lapsed_ms as f64 / 1000.0
+            ),
+            DaemonHealth::Absent => "no daemon holds the lane lock".into(),
         }
     }
 }

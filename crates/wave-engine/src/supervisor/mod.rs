@@ -54,6 +54,16 @@ pub enum SupervisorError {
         /// The agent id.
         agent: String,
     },
+    /// `submit` started a daemon for the lane but it exited (or never took the lease).
+    #[error("could not start the lane's supervisor daemon (pid {pid}): {tail} (see {})", log.display())]
+    DaemonDidNotStart {
+        /// The daemon's pid.
+        pid: i32,
+        /// Its log.
+        log: PathBuf,
+        /// The last line of its log.
+        tail: String,
+    },
     /// A run directory or file could not be listed or read.
     #[error("{op} {}: {source}", path.display())]
     Io {

@@ -23,7 +23,7 @@ use wave_core::paths::{RunPaths, SupervisorPaths};
 use wave_core::records::supervisor::{RunDisposition, RunStatus, SupervisorRunState};
 use wave_runtime::RuntimeRecord;
 
-use super::lease::{now_ms, LeaseFiles};
+use super::lease::{now_ms, DaemonHealth, LeaseFiles};
 use super::SupervisorError;
 
 /// Characters of a finished agent's log `attach` prints (upstream's figure).
@@ -120,31 +120,74 @@ fn daemon_health(tree: &SupervisorPaths) -> Option<Value> {
     }))
 }
 
-/// Waits until the run is terminal or `timeout` passes; returns the last view and whether it
-/// timed out. A zero timeout reads once. Never touches the run.
+/// How [`wait_terminal`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnd {
+    /// The run is terminal.
+    Terminal,
+    /// The timeout passed with the run still going.
+    TimedOut,
+    /// No daemon serves the lane (twice in a row, a fallback tick apart) and the caller chose
+    /// not to keep waiting.
+    NoDaemon(DaemonHealth),
+}
+
+/// Waits until the run is terminal or `timeout` passes; returns the last view and how the wait
+/// ended. A zero timeout reads once. Never touches the run.
+///
+/// Every fallback tick (1 s) of a run that is not terminal, the daemon's health is checked by
+/// its kernel lock; when no daemon serves the lane on two ticks in a row, `on_no_daemon` is
+/// asked whether to keep waiting (it may start a daemon and say yes).
 pub fn wait_terminal(
     tree: &SupervisorPaths,
     run_id: RunId,
     timeout: Duration,
-) -> Result<(RunView, bool), SupervisorError> {
-    let deadline = Instant::now() + timeout;
+    mut on_no_daemon: impl FnMut(DaemonHealth) -> bool,
+) -> Result<(RunView, WaitEnd), SupervisorError> {
+    let deadline = Instant::now()
+        .checked_add(timeout)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(u32::MAX.into()));
     let dir = tree.run(run_id).dir().to_path_buf();
     let watch = watcher(&[(
         &dir,
         AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_CREATE,
     )]);
+    let files = LeaseFiles::new(tree.root());
+    let mut next_health_check = Instant::now() + HEALTH_TICK;
+    let mut unserved_ticks = 0;
     loop {
         let view = read_run(tree, run_id)?;
         if view.state.is_terminal() {
-            return Ok((view, false));
+            return Ok((view, WaitEnd::Terminal));
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        let now = Instant::now();
+        let left = deadline.saturating_duration_since(now);
         if left.is_zero() {
-            return Ok((view, true));
+            return Ok((view, WaitEnd::TimedOut));
         }
-        pause(watch.as_ref(), left.min(Duration::from_secs(1)));
+        if now >= next_health_check {
+            next_health_check = now + HEALTH_TICK;
+            match files.health() {
+                Ok(DaemonHealth::Serving { .. }) => unserved_ticks = 0,
+                Ok(health) => {
+                    unserved_ticks += 1;
+                    if unserved_ticks >= 2 {
+                        unserved_ticks = 0;
+                        if !on_no_daemon(health) {
+                            return Ok((view, WaitEnd::NoDaemon(health)));
+                        }
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        let until_check = next_health_check.saturating_duration_since(Instant::now());
+        pause(watch.as_ref(), left.min(until_check).max(Duration::from_millis(1)));
     }
 }
+
+/// How often a waiter checks that a daemon still serves the lane.
+pub const HEALTH_TICK: Duration = Duration::from_secs(1);
 
 fn watcher(targets: &[(&Path, AddWatchFlags)]) -> Option<Inotify> {
     let inotify = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).ok()?;

@@ -4,6 +4,7 @@
 //! invalid is ever queued.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use wave_core::ids::RunId;
 use wave_core::paths::SupervisorPaths;
@@ -11,7 +12,7 @@ use wave_core::records::supervisor::{Submission, SupervisorRunState};
 use wave_core::timefmt::iso8601_millis;
 use wave_runtime::DetachedProcess;
 
-use super::lease::{now_ms, random_u32, Identity, LeaseFiles};
+use super::lease::{now_ms, random_u32, DaemonHealth, Identity, LeaseFiles};
 use super::{tree, SupervisorError};
 
 /// A queued run.
@@ -21,8 +22,8 @@ pub struct Submitted {
     pub run_id: RunId,
     /// Its `state.json`.
     pub state_path: PathBuf,
-    /// The pid of the daemon this submission started, if it had to start one.
-    pub daemon_pid: Option<i32>,
+    /// The daemon that serves it.
+    pub daemon: EnsuredDaemon,
 }
 
 /// Queues a run with `launcher_args` (kept verbatim) and starts a daemon if none serves the
@@ -46,28 +47,67 @@ pub fn submit(
         submitted_at: iso8601_millis(now),
     });
     let run = tree::submit(tree, run_id, &state)?;
-    let daemon_pid = if start_daemon {
-        ensure_daemon(tree, who, repo_root, wave_binary)?
+    let daemon = if start_daemon {
+        match ensure_daemon(tree, who, repo_root, wave_binary) {
+            Ok(daemon) => daemon,
+            Err(err) => {
+                // Nothing serves the lane and none could be started: take the run back
+                // rather than leave it pending forever (a daemon that came up meanwhile would
+                // have been reported as serving).
+                let _ = std::fs::remove_dir_all(run.dir());
+                let _ = wave_store::sync_dir(&tree.runs_dir());
+                return Err(err);
+            }
+        }
     } else {
-        None
+        EnsuredDaemon::NotAsked
     };
     Ok(Submitted {
         run_id,
         state_path: run.state(),
-        daemon_pid,
+        daemon,
     })
 }
 
-/// Starts `wave supervise` for the root, detached, unless a daemon already serves it. Its
-/// output goes to `control/supervisor/daemon.log`.
+/// What [`ensure_daemon`] found or did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnsuredDaemon {
+    /// `--no-daemon`: nothing checked.
+    NotAsked,
+    /// A live daemon already serves the lane.
+    Serving {
+        /// Its pid.
+        pid: i32,
+    },
+    /// A daemon was started and took the lease.
+    Started {
+        /// Its pid.
+        pid: i32,
+        /// The stalled holder it superseded, if the lane's lock was held by one.
+        superseded: Option<DaemonHealth>,
+    },
+}
+
+/// How long a freshly started daemon gets to take the lease before `submit` gives up on it.
+pub const DAEMON_START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Makes sure a live daemon serves the root: nothing to do when one does; otherwise starts
+/// `wave supervise` detached (output in `control/supervisor/daemon.log`) and waits until a
+/// daemon — it, or one started concurrently — holds a fresh lease. A daemon that dies before
+/// serving is an error carrying the end of its log.
+///
+/// Liveness is the kernel lock's: a crashed daemon's leftover lease record does not count, and
+/// a holder that stopped renewing (SIGSTOP, hung) is superseded by the new daemon.
 pub fn ensure_daemon(
     tree: &SupervisorPaths,
     who: &Identity,
     repo_root: &Path,
     wave_binary: &Path,
-) -> Result<Option<i32>, SupervisorError> {
-    if LeaseFiles::new(tree.root()).daemon_is_serving()? {
-        return Ok(None);
+) -> Result<EnsuredDaemon, SupervisorError> {
+    let files = LeaseFiles::new(tree.root());
+    let before = files.health()?;
+    if let DaemonHealth::Serving { pid, .. } = before {
+        return Ok(EnsuredDaemon::Serving { pid });
     }
     let mut args = vec![
         "--repo-root".to_string(),
@@ -85,6 +125,17 @@ pub fn ensure_daemon(
         args.push(adhoc.clone());
     }
     let log = tree.root().join("daemon.log");
+    wave_store::refuse_symlink(&log)?;
+    // The daemon's output goes there: an unusable log is named as such, not as a spawn error.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&log)
+        .map_err(|source| SupervisorError::Io {
+            op: "open the daemon log",
+            path: log.clone(),
+            source,
+        })?;
     let spawned = wave_runtime::spawn_detached_process(&DetachedProcess {
         program: wave_binary,
         args: &args,
@@ -92,5 +143,43 @@ pub fn ensure_daemon(
         env: &[],
         log: Some(&log),
     })?;
-    Ok(Some(spawned.pid))
+    let deadline = Instant::now() + DAEMON_START_TIMEOUT;
+    loop {
+        if let DaemonHealth::Serving { pid, .. } = files.health()? {
+            let superseded = match before {
+                DaemonHealth::Stalled { .. } => Some(before),
+                _ => None,
+            };
+            return Ok(if pid == spawned.pid {
+                EnsuredDaemon::Started { pid, superseded }
+            } else {
+                EnsuredDaemon::Serving { pid }
+            });
+        }
+        let alive = wave_runtime::is_alive(spawned.pid, spawned.start_time_ticks.unwrap_or(0));
+        if !alive || Instant::now() >= deadline {
+            return Err(SupervisorError::DaemonDidNotStart {
+                pid: spawned.pid,
+                log: log.clone(),
+                tail: log_tail(&log),
+            });
+        }
+        let _ = wave_runtime::wait_for_exit(
+            spawned.pid,
+            spawned.start_time_ticks.unwrap_or(0),
+            Instant::now() + Duration::from_millis(5),
+        );
+    }
+}
+
+/// The last non-empty line of a log (for error messages).
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text[text.len().saturating_sub(4096)..]).into_owned();
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(empty log)")
+        .trim()
+        .to_string()
 }

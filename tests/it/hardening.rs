@@ -1,0 +1,218 @@
+//! Regression tests for the defects adversarial testing found (one test per defect, named after
+//! it): a crashed daemon replaced by the next client, agent ids that would share files, one
+//! validation path for submit and launch, no partial runs, no panics on closed pipes or huge
+//! numbers, no writes through symbolic links, owner-only state.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+use crate::support::{assert_success, stderr, stdout, TestRepo};
+
+const SUP: &str = ".tmp/main-wave-launcher/control/supervisor";
+
+fn submit_json(repo: &TestRepo, extra: &[&str]) -> String {
+    let mut args = vec!["submit", "--agent-launch-stagger-ms", "0", "--json"];
+    args.extend_from_slice(extra);
+    let out = repo.wave(&args);
+    assert_success(&out, "wave submit");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["runId"].as_str().unwrap().to_string()
+}
+
+fn lease_pid(repo: &TestRepo) -> i32 {
+    let v: Value = serde_json::from_str(&repo.read(&format!("{SUP}/daemon.lock"))).unwrap();
+    v["pid"].as_i64().unwrap() as i32
+}
+
+fn runs(repo: &TestRepo) -> Vec<String> {
+    std::fs::read_dir(repo.path(&format!("{SUP}/runs")))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn defect_1_a_crashed_daemon_is_replaced_by_the_next_submit() {
+    let repo = TestRepo::initialised();
+    let first = submit_json(&repo, &[]);
+    let out = repo.wave(&["wait", "--run-id", &first, "--timeout-seconds", "60"]);
+    assert_success(&out, "first run");
+    let pid = lease_pid(&repo);
+    kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    // Its lease record still looks fresh; the kernel lock is what counts.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{pid}/stat")).exists()
+        && std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let second = submit_json(&repo, &[]);
+    let out = repo.wave(&["wait", "--run-id", &second, "--timeout-seconds", "60"]);
+    assert_success(&out, "a run submitted after the daemon's crash completes");
+    assert_ne!(lease_pid(&repo), pid, "a new daemon serves the lane");
+}
+
+#[test]
+fn defect_1_and_4_wait_starts_a_daemon_when_none_serves_the_lane() {
+    let repo = TestRepo::initialised();
+    let run = submit_json(&repo, &["--no-daemon"]);
+    let out = repo.wave(&["wait", "--run-id", &run, "--timeout-seconds", "60"]);
+    assert_success(&out, "wait on a run nobody serves");
+    assert!(
+        stderr(&out).contains("started a new daemon"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn defect_4_wait_exits_69_when_no_daemon_can_start() {
+    let repo = TestRepo::initialised();
+    let run = submit_json(&repo, &["--no-daemon"]);
+    std::fs::create_dir(repo.path(&format!("{SUP}/daemon.log"))).unwrap();
+    let out = repo.wave(&["wait", "--run-id", &run, "--timeout-seconds", "60"]);
+    assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no daemon serves lane main"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn defect_4_a_submit_that_cannot_start_a_daemon_leaves_no_run_behind() {
+    let repo = TestRepo::initialised();
+    std::fs::create_dir_all(repo.path(&format!("{SUP}/daemon.log"))).unwrap();
+    let out = repo.wave(&["submit", "--agent-launch-stagger-ms", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("daemon.log"), "{}", stderr(&out));
+    assert_eq!(runs(&repo), Vec::<String>::new(), "no run stays queued");
+}
+
+fn rename_agent(repo: &TestRepo, from: &str, to: &str) {
+    let path = "docs/plans/waves/wave-0.md";
+    let text = repo.read(path).replace(
+        &format!("## Agent {from}:"),
+        &format!("## Agent {to}:"),
+    );
+    repo.write(path, &text);
+}
+
+#[test]
+fn defect_2_agent_ids_differing_only_in_case_are_rejected_everywhere() {
+    let repo = TestRepo::initialised();
+    rename_agent(&repo, "A1", "a8");
+    for args in [
+        vec!["doctor"],
+        vec!["launch", "--dry-run"],
+        vec!["launch", "--agent-launch-stagger-ms", "0"],
+        vec!["submit", "--no-daemon"],
+    ] {
+        let out = repo.wave(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            all.contains("agent ids a8 and A8 map to the same files"),
+            "{args:?}: {all}"
+        );
+    }
+    assert!(!repo.path(".tmp").exists(), "nothing was written");
+}
+
+#[test]
+fn defect_3_submit_rejects_the_agent_ids_launch_rejects() {
+    for bad in ["A/1", "../../etc", "A\u{202E}1"] {
+        let repo = TestRepo::initialised();
+        rename_agent(&repo, "A1", bad);
+        let out = repo.wave(&["submit", "--no-daemon"]);
+        assert_eq!(out.status.code(), Some(1), "{bad:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("cannot name a file"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+        assert!(!repo.path(".tmp").exists(), "{bad:?}: nothing queued");
+    }
+}
+
+#[test]
+fn defect_6_a_closed_stdout_ends_readers_quietly_and_numbers_are_range_checked() {
+    let repo = TestRepo::initialised();
+    let run = submit_json(&repo, &[]);
+    let out = repo.wave(&["wait", "--run-id", &run, "--timeout-seconds", "60"]);
+    assert_success(&out, "run");
+    let mut child = repo
+        .command(&["status", "--run-id", &run, "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+    let out = repo.wave(&[
+        "wait",
+        "--run-id",
+        &run,
+        "--timeout-seconds",
+        "18446744073709551615",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout-seconds"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn defect_7_state_is_not_written_through_symlinks() {
+    let repo = TestRepo::initialised();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path(".tmp/main-wave-launcher")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path(),
+        repo.path(".tmp/main-wave-launcher/status"),
+    )
+    .unwrap();
+    let out = repo.wave(&["launch", "--agent-launch-stagger-ms", "0"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "nothing written outside the repository"
+    );
+}
+
+#[test]
+fn defect_11_the_state_tree_is_owner_only() {
+    let repo = TestRepo::initialised();
+    let out = repo.wave(&["launch", "--agent-launch-stagger-ms", "0"]);
+    assert_success(&out, "launch");
+    let mode = |rel: &str| {
+        std::fs::metadata(repo.path(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(".tmp"), 0o700);
+    assert_eq!(mode(".tmp/main-wave-launcher"), 0o700);
+    // Everything else lives under the 0700 lane directory: no other user can reach it.
+    let other = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cat"])
+        .arg(repo.path(".tmp/main-wave-launcher/run-state.json"))
+        .output();
+    if let Ok(out) = other {
+        assert!(!out.status.success(), "another user read the run state");
+    }
+}
