@@ -100,10 +100,9 @@ fn defect_4_a_submit_that_cannot_start_a_daemon_leaves_no_run_behind() {
 
 fn rename_agent(repo: &TestRepo, from: &str, to: &str) {
     let path = "docs/plans/waves/wave-0.md";
-    let text = repo.read(path).replace(
-        &format!("## Agent {from}:"),
-        &format!("## Agent {to}:"),
-    );
+    let text = repo
+        .read(path)
+        .replace(&format!("## Agent {from}:"), &format!("## Agent {to}:"));
     repo.write(path, &text);
 }
 
@@ -169,7 +168,11 @@ fn defect_6_a_closed_stdout_ends_readers_quietly_and_numbers_are_range_checked()
         "18446744073709551615",
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--timeout-seconds"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--timeout-seconds"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("panicked"));
 }
 
@@ -178,11 +181,8 @@ fn defect_7_state_is_not_written_through_symlinks() {
     let repo = TestRepo::initialised();
     let outside = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(repo.path(".tmp/main-wave-launcher")).unwrap();
-    std::os::unix::fs::symlink(
-        outside.path(),
-        repo.path(".tmp/main-wave-launcher/status"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.path(".tmp/main-wave-launcher/status"))
+        .unwrap();
     let out = repo.wave(&["launch", "--agent-launch-stagger-ms", "0"]);
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));

@@ -168,6 +168,11 @@ pub struct LaunchArgs {
     /// Pause after each agent launch of a fan-out, in milliseconds.
     #[arg(long, default_value_t = 1200, value_parser = clap::value_parser!(u64).range(0..=3_600_000), value_name = "MS")]
     pub agent_launch_stagger_ms: u64,
+    /// On SIGTERM/SIGINT/SIGHUP: seconds to wait for stopped agents before killing them (the
+    /// run is recorded as interrupted and resumable; exit 128+N). Keep it below the container's
+    /// stop timeout (Docker: 10 s). Not an upstream flag.
+    #[arg(long, env = "WAVE_DRAIN_TIMEOUT", default_value_t = 8, value_parser = clap::value_parser!(u64).range(0..=3600), value_name = "S")]
+    pub drain_timeout: u64,
     /// Most agents running at once (default: 4 per available CPU). Not an upstream flag.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub max_concurrent_agents: Option<u32>,
@@ -277,6 +282,12 @@ pub struct SuperviseArgs {
     /// Remove terminal runs whose state is older than this (e.g. 30s, 15m, 12h, 7d).
     #[arg(long, value_name = "AGE")]
     pub prune_older_than: Option<String>,
+    /// On SIGTERM/SIGINT/SIGHUP: seconds to drain (launchers stop their agents and record
+    /// them; runs stay resumable), then exit 128+N. Launchers get one second less. Keep it
+    /// below the container's stop timeout (Docker: 10 s; raise compose's `stop_grace_period`
+    /// or Kubernetes' `terminationGracePeriodSeconds` with it).
+    #[arg(long, env = "WAVE_DRAIN_TIMEOUT", default_value_t = 8, value_parser = clap::value_parser!(u64).range(0..=3600), value_name = "S")]
+    pub drain_timeout: u64,
     /// Exit after this long with nothing running or queued (e.g. 300s); `wave submit` starts
     /// its daemons with 10m. Default: never.
     #[arg(long, value_name = "AGE")]

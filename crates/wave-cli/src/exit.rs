@@ -27,6 +27,8 @@ pub enum Code {
     Failure,
     /// A code passed through from a child or an executor.
     Exit(i32),
+    /// A drain after a termination signal: 128 + the signal (143 for SIGTERM).
+    Interrupted(i32),
 }
 
 impl Code {
@@ -35,7 +37,7 @@ impl Code {
         match self {
             Code::Ok => 0,
             Code::Failure => 1,
-            Code::Exit(code) => code,
+            Code::Exit(code) | Code::Interrupted(code) => code,
         }
     }
 }

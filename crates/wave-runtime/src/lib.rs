@@ -19,6 +19,7 @@
 
 mod backoff;
 mod error;
+pub mod init;
 pub mod payload;
 pub mod procfs;
 pub mod record;
@@ -43,7 +44,7 @@ pub use spawn::{
     parse_runner_args, prepare_launch, spawn_detached, spawn_detached_process, DetachedProcess,
     SpawnedRunner, PAYLOAD_FLAG, RUNNER_SUBCOMMAND,
 };
-pub use terminate::{terminate, TerminateOutcome};
 pub use sys::default_sigpipe;
+pub use terminate::{terminate, TerminateOutcome};
 pub use wait::{wait_for_exit, WaitOutcome};
 pub use watch::{executor_is_alive, watch_agent, WatchOutcome};

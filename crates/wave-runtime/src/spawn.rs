@@ -190,8 +190,13 @@ fn fork_detached(mut cmd: Command) -> std::io::Result<i32> {
     // Close our write end so the read below ends at the intermediate's exit.
     drop(write_end);
     let mut intermediate = spawned?;
-    // The intermediate exits right after writing the pid; reap it so no zombie is left.
-    let status = intermediate.wait()?;
+    // The intermediate exits right after writing the pid; reap it so no zombie is left. An
+    // init reaper (`crate::init`) may have reaped it first: its status carries nothing we need.
+    let status = match intermediate.wait() {
+        Ok(status) => status.to_string(),
+        Err(err) if err.raw_os_error() == Some(libc::ECHILD) => "reaped by init".to_string(),
+        Err(err) => return Err(err),
+    };
     let mut bytes = [0u8; 4];
     let mut file = File::from(read_end);
     match file.read_exact(&mut bytes) {

@@ -116,6 +116,8 @@ pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<
         auto_next: args.auto_next,
         resume: args.resume_control_state,
         slot_dir: None,
+        init: None,
+        drain_timeout: Duration::from_secs(args.drain_timeout),
     };
     Ok(Invocation {
         live,
@@ -150,7 +152,13 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
         return reconcile(&repo_root, &loaded, &invocation.live);
     }
     if !args.dry_run {
-        return run_live(&repo_root, &loaded, &invocation.live);
+        // PID 1 of a Job's container, or a subreaper: reap orphans, drain on SIGTERM.
+        let init = wave_runtime::init::Init::install().context("install signal handling")?;
+        let live = LaunchOptions {
+            init: Some(init),
+            ..invocation.live.clone()
+        };
+        return run_live(&repo_root, &loaded, &live);
     }
     let report = wave_engine::dry_run::run(&repo_root, &loaded, &invocation.dry_run)?;
     let rel = |p: &Path| {
@@ -194,6 +202,8 @@ pub fn record_supervised_exit(outcome: &anyhow::Result<Code>) {
         return;
     };
     let code = match outcome {
+        // A drained launcher did not finish its run: the supervisor resumes it.
+        Ok(crate::exit::Code::Interrupted(_)) => return,
         Ok(code) => code.as_i32(),
         Err(err) => crate::exit::Code::from_error(err).as_i32(),
     };
@@ -220,6 +230,10 @@ fn run_live(
         Err(err @ LaunchError::LaneLocked { .. }) => {
             eprintln!("wave: error: {err}");
             return Ok(Code::Exit(err.exit_code()));
+        }
+        Err(err @ LaunchError::Interrupted { .. }) => {
+            eprintln!("[wave] {err}; the run is resumable");
+            return Ok(Code::Interrupted(err.exit_code()));
         }
         Err(err) => return Err(err.into()),
     };

@@ -125,7 +125,10 @@ pub fn wait_reviving(
             }
             Ok(_) => true,
             Err(err) => {
-                eprintln!("wave: {}; starting a daemon failed: {err}", health.describe());
+                eprintln!(
+                    "wave: {}; starting a daemon failed: {err}",
+                    health.describe()
+                );
                 false
             }
         }

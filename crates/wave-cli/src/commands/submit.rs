@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use std::time::Duration;
 use wave_core::paths::RunVariant;
 use wave_engine::supervisor::lease::Identity;
 use wave_engine::supervisor::submit::EnsuredDaemon;
-use std::time::Duration;
 
 use crate::cli::SubmitArgs;
 use crate::exit::Code;
@@ -91,7 +91,10 @@ pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
         superseded: Some(stalled),
     } = submitted.daemon
     {
-        eprintln!("wave: {}; started daemon pid {pid} to take over", stalled.describe());
+        eprintln!(
+            "wave: {}; started daemon pid {pid} to take over",
+            stalled.describe()
+        );
     }
     if args.wait {
         let (view, end) = super::observe::wait_reviving(

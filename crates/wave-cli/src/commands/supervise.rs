@@ -7,7 +7,6 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use nix::sys::signal::{SigSet, Signal};
 use wave_core::paths::RunVariant;
 use wave_engine::lane::LaneRequest;
 use wave_engine::supervisor::daemon::{DaemonExit, DaemonOptions, Wake};
@@ -72,11 +71,21 @@ pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
         wave_binary: std::env::current_exe().context("locate the wave binary")?,
         prune_older_than: prune,
         idle_exit,
+        drain_timeout: Duration::from_secs(args.drain_timeout),
+        init: None,
     };
+    // PID 1 in a container, or a subreaper: orphaned launchers and runners are re-parented here
+    // and reaped; SIGTERM/SIGINT/SIGHUP start the drain.
+    let init = wave_runtime::init::Init::install().context("install signal handling")?;
     let (tx, rx) = mpsc::channel();
-    install_signal_thread(tx.clone())?;
-    // Orphaned launchers and runners are re-parented here (PID 1 is one already) and reaped.
-    let _ = nix::sys::prctl::set_child_subreaper(true);
+    let stop_tx = tx.clone();
+    let _hook = init.on_stop(Box::new(move || {
+        let _ = stop_tx.send(Wake::Stop);
+    }));
+    let opts = DaemonOptions {
+        init: Some(init),
+        ..opts
+    };
     let mut err = std::io::stderr();
     match wave_engine::supervisor::daemon::supervise(&paths.supervisor(), &opts, tx, &rx, &mut err)
     {
@@ -91,31 +100,17 @@ pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
             );
             Ok(Code::Ok)
         }
-        Ok(DaemonExit::Drained | DaemonExit::Stopped | DaemonExit::Idle) => Ok(Code::Ok),
+        Ok(DaemonExit::Drained { worst_exit: 0 } | DaemonExit::Stopped | DaemonExit::Idle) => {
+            Ok(Code::Ok)
+        }
+        Ok(DaemonExit::Drained { worst_exit }) => Ok(Code::Exit(worst_exit)),
+        Ok(DaemonExit::Interrupted(signal)) => Ok(Code::Interrupted(
+            wave_runtime::init::signal_exit_code(signal),
+        )),
         Err(e @ SupervisorError::Superseded { .. }) => {
             eprintln!("wave: error: {e}; this daemon stops");
             Ok(Code::Exit(3))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Blocks TERM, INT and CHLD in every thread and turns them into wake-ups on one thread.
-fn install_signal_thread(tx: mpsc::Sender<Wake>) -> anyhow::Result<()> {
-    let mut set = SigSet::empty();
-    for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGCHLD] {
-        set.add(sig);
-    }
-    set.thread_block().context("block signals")?;
-    std::thread::spawn(move || loop {
-        let Ok(sig) = set.wait() else { return };
-        let wake = match sig {
-            Signal::SIGCHLD => Wake::Child,
-            _ => Wake::Stop,
-        };
-        if tx.send(wake).is_err() {
-            return;
-        }
-    });
-    Ok(())
 }

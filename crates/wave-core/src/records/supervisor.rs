@@ -56,6 +56,10 @@ string_enum! {
         Failed => "failed",
         /// The launcher is gone but agents are live (a resumed launcher re-attaches).
         LauncherLostAgentsRunning => "launcher-lost-agents-running",
+        /// Addition: a drain (SIGTERM to the supervisor or launcher) stopped the run's agents
+        /// and recorded each one's outcome; the run is not over and resumes on the next start
+        /// (`status` stays `running`).
+        Interrupted => "interrupted",
         /// The launcher is gone and nothing could be resumed.
         LauncherLostBeforeStatus => "launcher-lost-before-status",
     }

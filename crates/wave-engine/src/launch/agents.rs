@@ -132,7 +132,8 @@ fn adoptable(
         && payload.attempt == attempt
         && payload.prompt_hash.as_deref() == Some(prompt_hash)
         && payload.runtime_path.as_deref() == Some(prepared.files.runtime.as_path());
-    if !same {
+    // An agent a drain stopped ran only part of its work: it runs again, once, on resume.
+    if !same || super::drain::was_stopped_by_signal(&record) {
         return None;
     }
     let finished = wave_runtime::read_status_if_present(&prepared.files.status)

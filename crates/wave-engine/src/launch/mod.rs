@@ -42,6 +42,7 @@ use crate::manifest::InventoryError;
 use crate::prepare::{json_bytes, prepare_agent, PrepareError, PreparedAgent};
 
 mod agents;
+pub mod drain;
 mod records;
 
 use agents::{start_or_adopt, Started};
@@ -84,6 +85,10 @@ pub struct LaunchOptions {
     /// Directory of the concurrency slots runners hold (`max_concurrent_agents` of them);
     /// `None` uses `<orchestratorStateDir>/slots`, shared by every launcher of the repository.
     pub slot_dir: Option<PathBuf>,
+    /// The process's init duties: a stop request drains the running agents (see [`drain`]).
+    pub init: Option<wave_runtime::init::Init>,
+    /// `--drain-timeout`: how long a drain waits for stopped agents before killing them.
+    pub drain_timeout: Duration,
 }
 
 /// One wave's result.
@@ -137,6 +142,18 @@ pub enum LaunchError {
     /// Starting or observing a runner failed.
     #[error(transparent)]
     Runner(#[from] wave_runtime::RunnerError),
+    /// A stop request drained the running agents; the wave is undecided and resumable.
+    #[error("wave {wave}: interrupted by {signal}; {}", describe_drained(agents))]
+    Interrupted {
+        /// The wave.
+        wave: u32,
+        /// The signal that asked for the stop.
+        signal: String,
+        /// The exit code to end with (128 + the signal).
+        code: i32,
+        /// Each agent that was running, with its recorded outcome.
+        agents: Vec<drain::DrainedAgent>,
+    },
     /// The driver asked to wait while nothing was running (a bug, reported instead of hanging).
     #[error("wave {wave}: the driver is waiting but no agent is running")]
     Stalled {
@@ -150,9 +167,32 @@ impl LaunchError {
     pub fn exit_code(&self) -> i32 {
         match self {
             LaunchError::LaneLocked { .. } => wave_core::gates::EXIT_LOCK_HELD,
+            LaunchError::Interrupted { code, .. } => *code,
             _ => 1,
         }
     }
+}
+
+fn describe_drained(agents: &[drain::DrainedAgent]) -> String {
+    if agents.is_empty() {
+        return "no agent was running".into();
+    }
+    let parts: Vec<String> = agents
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} (exit {})",
+                a.agent_id,
+                if a.interrupted {
+                    "interrupted"
+                } else {
+                    "finished"
+                },
+                a.exit_code.map_or("-".into(), |c| c.to_string())
+            )
+        })
+        .collect();
+    format!("agents: {}", parts.join(", "))
 }
 
 fn now_ms() -> u64 {
@@ -378,6 +418,31 @@ impl Journal {
     }
 }
 
+/// Drains the wave's running agents after a stop request and builds the error that ends the
+/// launch.
+fn interrupted(
+    init: &wave_runtime::init::Init,
+    wave: u32,
+    running: &mut HashMap<String, Running>,
+    prepared: &[PreparedAgent],
+    rx: &mpsc::Receiver<String>,
+    options: &LaunchOptions,
+    log: &mut WaveLog,
+) -> LaunchError {
+    let signal = init
+        .stop_signal()
+        .unwrap_or(nix::sys::signal::Signal::SIGTERM);
+    match drain::drain(running, prepared, rx, options.drain_timeout, log) {
+        Ok(agents) => LaunchError::Interrupted {
+            wave,
+            signal: signal.as_str().to_string(),
+            code: wave_runtime::init::signal_exit_code(signal),
+            agents,
+        },
+        Err(err) => err,
+    }
+}
+
 /// A started agent.
 struct Running {
     prepared_index: usize,
@@ -457,6 +522,12 @@ fn run_wave(
     let lane_id: LaneId = loaded.lane.lane.parse().map_err(DryRunError::from)?;
 
     let (tx, rx) = mpsc::channel::<String>();
+    let _stop_hook = options.init.as_ref().map(|init| {
+        let tx = tx.clone();
+        init.on_stop(Box::new(move || {
+            let _ = tx.send(drain::STOP_TOKEN.to_string());
+        }))
+    });
     let mut running: HashMap<String, Running> = HashMap::new();
     let mut queue: VecDeque<(u32, String, bool)> = VecDeque::new();
     let mut last_fan_out_launch: Option<Instant> = None;
@@ -489,6 +560,17 @@ fn run_wave(
             Step::Wait => {}
         }
         log.persist(&driver.take_records())?;
+        if let Some(init) = options.init.as_ref().filter(|i| i.stop_requested()) {
+            return Err(interrupted(
+                init,
+                def.wave,
+                &mut running,
+                &prepared,
+                &rx,
+                options,
+                &mut log,
+            ));
+        }
         // Start what the concurrency bound allows; the stagger separates fan-out launches only.
         while running.len() < options.max_concurrent_agents.max(1) {
             let Some((attempt, id, fan_out)) = queue.pop_front() else {
@@ -540,6 +622,20 @@ fn run_wave(
         let Ok(finished) = rx.recv() else {
             return Err(LaunchError::Stalled { wave: def.wave });
         };
+        if finished == drain::STOP_TOKEN {
+            if let Some(init) = &options.init {
+                return Err(interrupted(
+                    init,
+                    def.wave,
+                    &mut running,
+                    &prepared,
+                    &rx,
+                    options,
+                    &mut log,
+                ));
+            }
+            continue;
+        }
         let Some(run) = running.remove(&finished) else {
             continue;
         };

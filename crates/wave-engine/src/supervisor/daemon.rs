@@ -71,6 +71,10 @@ pub struct DaemonOptions {
     /// Exit after this long with nothing running or pending (daemons that `wave submit`
     /// starts use it; a later submit starts a new one).
     pub idle_exit: Option<Duration>,
+    /// How long a drain (SIGTERM) waits for launchers to stop their agents.
+    pub drain_timeout: Duration,
+    /// The process's init duties; its stop request (a signal) starts the drain.
+    pub init: Option<wave_runtime::init::Init>,
 }
 
 /// How the daemon ended.
@@ -78,12 +82,18 @@ pub struct DaemonOptions {
 pub enum DaemonExit {
     /// Another live daemon holds the lease.
     AlreadyRunning(Option<DaemonLease>),
-    /// `--once`: nothing left running or pending.
-    Drained,
+    /// `--once`: nothing left running or pending. `worst_exit` is the highest exit code of the
+    /// runs this daemon saw end (0 when all completed; 1 for a run lost or never started).
+    Drained {
+        /// The worst run's exit code.
+        worst_exit: i32,
+    },
     /// A termination signal asked it to stop.
     Stopped,
     /// Nothing to do for the idle time.
     Idle,
+    /// A termination signal drained the running runs (recorded as interrupted).
+    Interrupted(nix::sys::signal::Signal),
 }
 
 /// What wakes the daemon between passes.
@@ -108,6 +118,7 @@ struct Daemon<'a> {
     watched: HashSet<(RunId, i32)>,
     reported: HashSet<PathBuf>,
     spawn_failures: HashMap<RunId, u32>,
+    worst_exit: i32,
     log: &'a mut dyn Write,
 }
 
@@ -178,6 +189,7 @@ fn serve(
         watched: HashSet::new(),
         reported: HashSet::new(),
         spawn_failures: HashMap::new(),
+        worst_exit: 0,
         log,
     };
     let result = daemon.run(wake_rx);
@@ -195,6 +207,8 @@ fn serve(
     }
     result
 }
+
+mod drain;
 
 impl Daemon<'_> {
     fn run(&mut self, wake_rx: &mpsc::Receiver<Wake>) -> Result<DaemonExit, SupervisorError> {
@@ -246,7 +260,9 @@ impl Daemon<'_> {
                 self.prune(&runs, age);
             }
             if self.opts.once && running == 0 && pending == 0 {
-                return Ok(DaemonExit::Drained);
+                return Ok(DaemonExit::Drained {
+                    worst_exit: self.worst_exit,
+                });
             }
             if running > 0 || pending > 0 {
                 busy_at = Instant::now();
@@ -268,7 +284,15 @@ impl Daemon<'_> {
                 };
                 first = false;
                 match wake_rx.recv_timeout(wait) {
-                    Ok(Wake::Stop) => return Ok(DaemonExit::Stopped),
+                    Ok(Wake::Stop) => {
+                        let signal = self
+                            .opts
+                            .init
+                            .as_ref()
+                            .and_then(|i| i.stop_signal())
+                            .unwrap_or(nix::sys::signal::Signal::SIGTERM);
+                        return self.drain(wake_rx, signal);
+                    }
                     Ok(Wake::LauncherExited(id)) => {
                         self.watched.retain(|(run, _)| *run != id);
                     }
@@ -355,11 +379,21 @@ impl Daemon<'_> {
         args: Vec<String>,
         resumed: bool,
     ) -> Result<bool, SupervisorError> {
+        // A drain's interruption is not a failure: its resume is free.
+        let was_interrupted = state.terminal_disposition == Some(RunDisposition::Interrupted);
         let repo = self.opts.repo_root.to_string_lossy().into_owned();
         let mut argv = vec!["--repo-root".to_string(), repo, "launch".to_string()];
         argv.extend(args.iter().cloned());
         let status_path = paths.launcher_status();
+        let launcher_drain = self
+            .opts
+            .drain_timeout
+            .saturating_sub(Duration::from_secs(1));
         let env = vec![
+            (
+                "WAVE_DRAIN_TIMEOUT".to_string(),
+                launcher_drain.as_secs().to_string(),
+            ),
             (RUN_ID_ENV.to_string(), run_id.to_string()),
             (
                 STATUS_FILE_ENV.to_string(),
@@ -411,8 +445,10 @@ impl Daemon<'_> {
             state.launcher_start_ticks = spawned.start_time_ticks;
             state.launcher_status_path = Some(status_path.to_string_lossy().into_owned());
             state.launcher_log_path = Some(log_path.to_string_lossy().into_owned());
-            if resumed {
+            if resumed && !was_interrupted {
                 state.resume_attempts += 1;
+            }
+            if resumed {
                 state.launcher_args = args.clone();
             }
             tree::write_state(paths, &state)?;
@@ -441,6 +477,7 @@ impl Daemon<'_> {
                     failed.recovery_state = Some(RecoveryState::Failed);
                     failed.detail = Some(format!("The launcher could not be started: {err}"));
                     failed.completed_at = Some(self.now());
+                    self.worst_exit = self.worst_exit.max(1);
                     let fields = json!({"runId": failed.run_id, "detail": failed.detail});
                     self.commit(paths, &mut failed, "launcher-spawn-failed", fields)?;
                 }
@@ -484,7 +521,8 @@ impl Daemon<'_> {
                 &run.state.launcher_args,
                 journal.wave.or(run.state.active_wave),
             ),
-            resumes_left: run.state.resume_attempts < self.opts.resume_limit,
+            resumes_left: run.state.resume_attempts < self.opts.resume_limit
+                || run.state.terminal_disposition == Some(RunDisposition::Interrupted),
         };
         let mut state = run.state.clone();
         state.agent_runtime_summary = records.iter().map(|(id, r)| summarize(id, r)).collect();
@@ -512,6 +550,10 @@ impl Daemon<'_> {
                 from_journal,
             } => {
                 let completed = exit_code == Some(0);
+                if !completed {
+                    let code = exit_code.and_then(|c| i32::try_from(c).ok()).unwrap_or(1);
+                    self.worst_exit = self.worst_exit.max(code.max(1));
+                }
                 state.status = if completed {
                     RunStatus::Completed
                 } else {
@@ -607,6 +649,7 @@ impl Daemon<'_> {
                 Ok(true)
             }
             Decision::Lost => {
+                self.worst_exit = self.worst_exit.max(1);
                 state.status = RunStatus::Failed;
                 state.exit_code = None;
                 state.terminal_disposition = Some(RunDisposition::LauncherLostBeforeStatus);

@@ -182,7 +182,10 @@ pub fn wait_terminal(
             }
         }
         let until_check = next_health_check.saturating_duration_since(Instant::now());
-        pause(watch.as_ref(), left.min(until_check).max(Duration::from_millis(1)));
+        pause(
+            watch.as_ref(),
+            left.min(until_check).max(Duration::from_millis(1)),
+        );
     }
 }
 
