@@ -8,6 +8,7 @@ mod support;
 
 mod compat;
 mod compose;
+mod container_init;
 mod docker_image;
 mod dry_run;
 mod hardening;
