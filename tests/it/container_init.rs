@@ -223,6 +223,19 @@ fn supervise_as_pid1_reaps_drains_on_docker_stop_and_finishes_on_start() {
         .expect("A8's outcome is recorded");
     assert_eq!(a8["interrupted"], true, "{interrupted}");
     assert_eq!(a8["exitCode"], 143, "{interrupted}");
+    // PID 1 without a terminal logs JSON lines carrying the run id.
+    let logs = docker(&["logs", &c]);
+    let json_lines: Vec<Value> = text(&logs.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    assert!(
+        json_lines
+            .iter()
+            .any(|l| l["run_id"] == run.as_str() && l["message"] == "interrupted"),
+        "docker logs: {}",
+        text(&logs.stderr)
+    );
 
     assert!(docker(&["start", &c]).status.success());
     let done = until(Duration::from_secs(90), "the run to end", || {

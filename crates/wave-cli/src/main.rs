@@ -6,6 +6,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod logging;
 
 use clap::Parser;
 
@@ -36,6 +37,7 @@ fn main() {
     ) {
         wave_runtime::default_sigpipe();
     }
+    logging::init();
     let code = match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

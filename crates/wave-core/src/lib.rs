@@ -9,6 +9,7 @@
 pub mod config;
 pub mod contract;
 pub mod driver;
+pub mod env;
 pub mod gates;
 pub mod ids;
 pub mod launch_spec;

@@ -16,7 +16,7 @@ use wave_core::paths::LanePaths;
 use wave_store::StoreError;
 
 /// The environment variable that overrides the state directories' mode.
-pub const STATE_DIR_MODE_ENV: &str = "WAVE_STATE_DIR_MODE";
+pub const STATE_DIR_MODE_ENV: &str = wave_core::env::WAVE_STATE_DIR_MODE;
 
 /// The default mode of the state root and the lane's state directory.
 pub const DEFAULT_STATE_DIR_MODE: u32 = 0o700;

@@ -118,6 +118,7 @@ pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<
         slot_dir: None,
         init: None,
         drain_timeout: Duration::from_secs(args.drain_timeout),
+        agent_context: Default::default(),
     };
     Ok(Invocation {
         live,

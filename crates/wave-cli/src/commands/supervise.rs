@@ -86,9 +86,7 @@ pub fn run(repo_root: PathBuf, args: &SuperviseArgs) -> anyhow::Result<Code> {
         init: Some(init),
         ..opts
     };
-    let mut err = std::io::stderr();
-    match wave_engine::supervisor::daemon::supervise(&paths.supervisor(), &opts, tx, &rx, &mut err)
-    {
+    match wave_engine::supervisor::daemon::supervise(&paths.supervisor(), &opts, tx, &rx) {
         Ok(DaemonExit::AlreadyRunning(holder)) => {
             println!(
                 "[supervise] daemon already running for {}/{}{}",

@@ -1,7 +1,6 @@
 //! Starting an agent's runner, adopting one that is already running (a resumed launcher), and
 //! learning when it ends.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -69,7 +68,16 @@ fn start_agent(
         log_path: prepared.files.log.clone(),
         status_path: prepared.files.status.clone(),
         runtime_path: Some(prepared.files.runtime.clone()),
-        env: BTreeMap::new(),
+        env: {
+            let mut env = options.agent_context.clone();
+            env.insert(wave_core::env::WAVE_WAVE.into(), prepared.wave.to_string());
+            env.insert(
+                wave_core::env::WAVE_AGENT_ID.into(),
+                prepared.agent_id.to_string(),
+            );
+            env.insert(wave_core::env::WAVE_ATTEMPT.into(), attempt.to_string());
+            env
+        },
         pass_env: Vec::new(),
         grace_ms: wave_runtime::payload::DEFAULT_GRACE_MS,
         timeout_ms: Some(timeout.as_millis() as u64),

@@ -89,6 +89,10 @@ pub struct LaunchOptions {
     pub init: Option<wave_runtime::init::Init>,
     /// `--drain-timeout`: how long a drain waits for stopped agents before killing them.
     pub drain_timeout: Duration,
+    /// The agent context every agent's environment gets (`WAVE_RUN_ID`, `WAVE_PROJECT`,
+    /// `WAVE_LANE`, `WAVE_REPO_ROOT`; the launcher fills it; per-agent names are added at
+    /// start).
+    pub agent_context: BTreeMap<String, String>,
 }
 
 /// One wave's result.
@@ -173,6 +177,30 @@ impl LaunchError {
     }
 }
 
+/// The lane-wide part of the agent context (see [`wave_core::env`]).
+fn agent_context(
+    repo_root: &Path,
+    loaded: &LoadedLane,
+    run_id: Option<RunId>,
+) -> BTreeMap<String, String> {
+    use wave_core::env;
+    BTreeMap::from([
+        (
+            env::WAVE_RUN_ID.to_string(),
+            run_id.map(|r| r.to_string()).unwrap_or_default(),
+        ),
+        (
+            env::WAVE_PROJECT.to_string(),
+            loaded.lane.project_id.clone(),
+        ),
+        (env::WAVE_LANE.to_string(), loaded.lane.lane.clone()),
+        (
+            env::WAVE_REPO_ROOT.to_string(),
+            repo_root.to_string_lossy().into_owned(),
+        ),
+    ])
+}
+
 fn describe_drained(agents: &[drain::DrainedAgent]) -> String {
     if agents.is_empty() {
         return "no agent was running".into();
@@ -222,6 +250,7 @@ pub fn run(
                 .clone()
                 .unwrap_or_else(|| paths.orchestrator_state_dir().join("slots")),
         ),
+        agent_context: agent_context(repo_root, loaded, options.run_id),
         ..options.clone()
     };
     crate::state_guard::prepare_state_tree(&paths)?;
@@ -461,6 +490,13 @@ fn run_wave(
 ) -> Result<WaveOutcome, LaunchError> {
     let files = RepoFiles::new(repo_root);
     let def = &wave.definition;
+    let _span = tracing::info_span!(
+        "wave",
+        run_id = options.run_id.map(|r| r.to_string()),
+        lane = %loaded.lane.lane,
+        wave = def.wave
+    )
+    .entered();
     let mut prepared = Vec::with_capacity(wave.agents.len());
     for agent in &wave.agents {
         let mut agent_files = prepare_agent(
@@ -534,6 +570,12 @@ fn run_wave(
     loop {
         match driver.next_step() {
             Step::Done(outcome) => {
+                tracing::info!(
+                    status = ?outcome.status,
+                    attempts = outcome.attempts,
+                    exit_code = outcome.exit_code,
+                    "wave decided"
+                );
                 log.persist(&driver.take_records())?;
                 log.wave_finished(&outcome)?;
                 return Ok(outcome);
@@ -603,6 +645,7 @@ fn run_wave(
                 Started::Adopted => AgentStart::Adopted,
             };
             log.agent_started(attempt, &prepared[index], how)?;
+            tracing::info!(agent = %id, attempt, adopted = matches!(how, AgentStart::Adopted), "agent started");
             if fan_out {
                 // Measured from the recorded start, so `agent_run started` events of a
                 // fan-out are at least the stagger apart, as upstream's are.
@@ -665,6 +708,12 @@ fn run_wave(
                 failure_detail: None,
             },
         )?;
+        tracing::info!(
+            agent = %finished,
+            attempt = run.attempt,
+            exit_code = obs.exit_code,
+            "agent finished"
+        );
         Journal::update(journal, |p| p.completed_agent_ids.push(finished.clone()))?;
         driver.observe(obs);
     }

@@ -18,7 +18,6 @@
 //! launcher spawn: a superseded daemon neither writes nor starts anything.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -119,7 +118,6 @@ struct Daemon<'a> {
     reported: HashSet<PathBuf>,
     spawn_failures: HashMap<RunId, u32>,
     worst_exit: i32,
-    log: &'a mut dyn Write,
 }
 
 /// Runs the daemon until it drains (`once`), is stopped (a [`Wake::Stop`] on `wake_rx`), or
@@ -130,10 +128,9 @@ pub fn supervise(
     opts: &DaemonOptions,
     wake_tx: mpsc::Sender<Wake>,
     wake_rx: &mpsc::Receiver<Wake>,
-    log: &mut dyn Write,
 ) -> Result<DaemonExit, SupervisorError> {
     loop {
-        let exit = serve(tree, opts, wake_tx.clone(), wake_rx, &mut *log)?;
+        let exit = serve(tree, opts, wake_tx.clone(), wake_rx)?;
         if !matches!(exit, DaemonExit::Idle) {
             return Ok(exit);
         }
@@ -141,7 +138,7 @@ pub fn supervise(
         // submitter saw no daemon and started one; either way nobody is stranded.
         let (runs, _) = tree::scan(tree);
         if !runs.iter().any(|r| !r.state.is_terminal()) {
-            let _ = writeln!(log, "[supervise] idle; exiting");
+            tracing::info!("idle; exiting");
             return Ok(DaemonExit::Idle);
         }
     }
@@ -153,7 +150,6 @@ fn serve(
     opts: &DaemonOptions,
     wake_tx: mpsc::Sender<Wake>,
     wake_rx: &mpsc::Receiver<Wake>,
-    log: &mut dyn Write,
 ) -> Result<DaemonExit, SupervisorError> {
     let lease_time = opts.lease.max(opts.poll * 3);
     let lease = loop {
@@ -172,11 +168,12 @@ fn serve(
             }
         }
     };
-    let _ = writeln!(
-        log,
-        "[supervise] {} (epoch {}) serving {}/{}",
-        lease.record().supervisor_id,
-        lease.record().epoch,
+    tracing::info!(
+        supervisor_id = %lease.record().supervisor_id,
+        epoch = lease.record().epoch,
+        project = %opts.who.project,
+        lane = %opts.who.lane,
+        "serving {}/{}",
         opts.who.project,
         opts.who.lane
     );
@@ -190,17 +187,12 @@ fn serve(
         reported: HashSet::new(),
         spawn_failures: HashMap::new(),
         worst_exit: 0,
-        log,
     };
     let result = daemon.run(wake_rx);
-    let Daemon { lease, log, .. } = daemon;
+    let Daemon { lease, .. } = daemon;
     match &result {
         Err(SupervisorError::Superseded { .. }) => {
-            let _ = writeln!(
-                log,
-                "[supervise] stopping: {}",
-                result.as_ref().unwrap_err()
-            );
+            tracing::warn!("stopping: {}", result.as_ref().unwrap_err());
             drop(lease);
         }
         _ => lease.release(),
@@ -220,9 +212,9 @@ impl Daemon<'_> {
             let (runs, problems) = tree::scan(self.tree);
             for problem in problems {
                 if self.reported.insert(problem.path.clone()) {
-                    let _ = writeln!(
-                        self.log,
-                        "[supervise] skipping {}: {}",
+                    tracing::warn!(
+                        path = %problem.path.display(),
+                        "skipping {}: {}",
                         problem.path.display(),
                         problem.detail
                     );
@@ -235,7 +227,7 @@ impl Daemon<'_> {
                     Ok(false) => {}
                     Err(err @ SupervisorError::Superseded { .. }) => return Err(err),
                     Err(err) => {
-                        let _ = writeln!(self.log, "[supervise] run {}: {err}", run.run_id);
+                        tracing::error!(run_id = %run.run_id, "run {}: {err}", run.run_id);
                         running += 1;
                     }
                 }
@@ -251,7 +243,7 @@ impl Daemon<'_> {
                     Ok(false) => pending += 1,
                     Err(err @ SupervisorError::Superseded { .. }) => return Err(err),
                     Err(err) => {
-                        let _ = writeln!(self.log, "[supervise] run {}: {err}", run.run_id);
+                        tracing::error!(run_id = %run.run_id, "run {}: {err}", run.run_id);
                         pending += 1;
                     }
                 }
@@ -324,6 +316,7 @@ impl Daemon<'_> {
         fields: Value,
     ) -> Result<(), SupervisorError> {
         self.stamp(state);
+        tracing::info!(run_id = %state.run_id, event = kind, status = state.status.as_str(), "{kind}");
         let state = &*state;
         self.lease.fenced(|| {
             tree::append_event(paths, kind, fields)?;
@@ -391,7 +384,7 @@ impl Daemon<'_> {
             .saturating_sub(Duration::from_secs(1));
         let env = vec![
             (
-                "WAVE_DRAIN_TIMEOUT".to_string(),
+                wave_core::env::WAVE_DRAIN_TIMEOUT.to_string(),
                 launcher_drain.as_secs().to_string(),
             ),
             (RUN_ID_ENV.to_string(), run_id.to_string()),
@@ -426,6 +419,12 @@ impl Daemon<'_> {
                 Ok(spawned) => spawned,
                 Err(err) => return Ok(Err(err)),
             };
+            tracing::info!(
+                run_id = %state.run_id,
+                launcher_pid = spawned.pid,
+                resumed,
+                "launcher-started"
+            );
             tree::append_event(
                 paths,
                 "launcher-started",
@@ -466,9 +465,10 @@ impl Daemon<'_> {
                 let failures = self.spawn_failures.entry(run_id).or_insert(0);
                 *failures += 1;
                 let failures = *failures;
-                let _ = writeln!(
-                    self.log,
-                    "[supervise] run {run_id}: launcher spawn failed ({failures}/{MAX_SPAWN_FAILURES}): {err}"
+                tracing::error!(
+                    run_id = %run_id,
+                    failures,
+                    "launcher spawn failed ({failures}/{MAX_SPAWN_FAILURES}): {err}"
                 );
                 if failures >= MAX_SPAWN_FAILURES {
                     let mut failed = state.clone();
@@ -696,10 +696,10 @@ impl Daemon<'_> {
             });
             match result {
                 Ok(()) => {
-                    let _ = writeln!(self.log, "[supervise] pruned {}", run.run_id);
+                    tracing::info!(run_id = %run.run_id, "pruned");
                 }
                 Err(err) => {
-                    let _ = writeln!(self.log, "[supervise] prune {}: {err}", run.run_id);
+                    tracing::warn!(run_id = %run.run_id, "prune failed: {err}");
                 }
             }
         }

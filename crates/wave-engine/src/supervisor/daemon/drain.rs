@@ -44,12 +44,13 @@ impl Daemon<'_> {
                 }
             }
         }
-        let _ = writeln!(
-            self.log,
-            "[supervise] {signal}: draining {} run(s), {} launcher(s), budget {:?}",
-            active.len(),
-            launchers.len(),
-            self.opts.drain_timeout
+        tracing::warn!(
+            signal = signal.as_str(),
+            runs = active.len(),
+            launchers = launchers.len(),
+            budget_ms = self.opts.drain_timeout.as_millis() as u64,
+            "{signal}: draining {} run(s)",
+            active.len()
         );
         let deadline = started + self.opts.drain_timeout;
         loop {
@@ -101,8 +102,14 @@ impl Daemon<'_> {
                 "agents": agents,
                 "drainMs": started.elapsed().as_millis() as u64,
             });
+            tracing::warn!(run_id = %run.run_id, "run interrupted: {fields}");
             self.commit(&run.paths, &mut state, "interrupted", fields)?;
         }
+        tracing::warn!(
+            drain_ms = started.elapsed().as_millis() as u64,
+            "drained; exiting with {}",
+            wave_runtime::init::signal_exit_code(signal)
+        );
         Ok(DaemonExit::Interrupted(signal))
     }
 }
