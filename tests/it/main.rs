@@ -12,5 +12,6 @@ mod docker_image;
 mod dry_run;
 mod init_doctor;
 mod launch;
+mod nix_flake;
 mod observe;
 mod supervise;
