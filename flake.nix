@@ -105,7 +105,9 @@
               pname = "wave-tests";
               checkType = "debug";
               postPatch = ''
-                grep -rl '#!/bin/bash' crates tests | xargs -r sed -i 's|#!/bin/bash|#!${pkgs.bash}/bin/bash|g'
+                for f in $(grep -rl '#!/bin/bash' crates tests || true); do
+                  sed -i 's|#!/bin/bash|#!${pkgs.bash}/bin/bash|g' "$f"
+                done
               '';
               buildPhase = "runHook preBuild; runHook postBuild";
               doCheck = true;

@@ -107,6 +107,26 @@ impl Nix {
     }
 }
 
+impl Drop for Nix {
+    /// Store paths are read-only; make them writable so the temp dir can be removed by a
+    /// non-root user too.
+    fn drop(&mut self) {
+        fn writable(path: &Path) {
+            use std::os::unix::fs::PermissionsExt;
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
+                return;
+            };
+            if meta.is_dir() {
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+                for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                    writable(&entry.path());
+                }
+            }
+        }
+        writable(self.dir.path());
+    }
+}
+
 /// A copy of the repository's tracked (and untracked, not ignored) files in a fresh git
 /// repository: flakes in git see only files git knows, and this keeps `target/` out.
 struct RepoCopy {
