@@ -508,6 +508,15 @@ fn flake_outputs_evaluate_against_stub_nixpkgs() {
         assert_eq!(tests["doCheck"], true);
         assert_eq!(strs(&tests["cargoTestFlags"]), ["--workspace"]);
         assert_eq!(tests["env"]["CARGO_BUILD_TARGET"], target);
+        // The sandbox has no /bin/bash: fixtures' shebangs are pointed at the store's bash.
+        let patch = tests["postPatch"].as_str().expect("tests postPatch");
+        assert!(
+            patch.contains("s|#!/bin/bash|#!/nix/store/") && patch.contains("-bash/bin/bash|g")
+        );
+        let inputs = strs(&tests["nativeCheckInputs"]);
+        for needed in ["drv:bash", "drv:procps", "drv:git"] {
+            assert!(inputs.contains(&needed), "{system}: tests lack {needed}");
+        }
         let image = cs["image"]["args"]["script"].as_str().expect("image check");
         assert!(image.contains("-stream-wave > image.tar"), "{image}");
     }
