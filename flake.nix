@@ -227,7 +227,8 @@
             pkgs.runCommand "wave-image-streams-${version}" { nativeBuildInputs = [ pkgs.gnutar ]; }
               ''
                 ${image} > image.tar
-                tar -tf image.tar | grep -qx manifest.json
+                tar -tf image.tar > entries
+                grep -qx manifest.json entries
                 mkdir -p $out
               '';
         in
