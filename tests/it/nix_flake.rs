@@ -6,8 +6,8 @@
 //! evaluate, for both systems, against `tests/fixtures/nix/stub-nixpkgs` — a stand-in for
 //! nixpkgs that defines only the attributes the flake may use, accepts only the argument names
 //! of the real builders, and records what it was given — with the arguments the design asks
-//! for. Every `nix` command runs with `--offline`, a private store under a temp dir and a temp
-//! HOME, so nothing touches `/nix` or the network.
+//! for. Every `nix` command runs with `--offline`, a private store under a temp dir, a temp
+//! HOME and an empty NIX_CONF_DIR, so nothing touches `/nix` or the network.
 //!
 //! Gated like the Docker tests: without `nix-instantiate` on PATH the tests print SKIP, unless
 //! `WAVE_REQUIRE_NIX=1` or `CI=true` (then they fail). `.ci/run` installs Debian's `nix-bin`.
@@ -66,6 +66,7 @@ impl Nix {
             dir: tempfile::tempdir().expect("nix temp dir"),
         };
         std::fs::create_dir_all(nix.dir.path().join("home")).expect("nix home");
+        std::fs::create_dir_all(nix.dir.path().join("etc")).expect("nix conf dir");
         nix
     }
 
@@ -77,6 +78,8 @@ impl Nix {
             .env("XDG_CONFIG_HOME", home.join(".config"))
             .env("XDG_DATA_HOME", home.join(".local/share"))
             .env("XDG_STATE_HOME", home.join(".local/state"))
+            // No system nix.conf either: only the options given here apply.
+            .env("NIX_CONF_DIR", self.dir.path().join("etc"))
             .env_remove("NIX_PATH")
             .env_remove("NIX_REMOTE")
             .env_remove("NIX_CONFIG")
