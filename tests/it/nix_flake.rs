@@ -606,3 +606,26 @@ fn stub_nixpkgs_rejects_what_nixpkgs_would() {
         }
     }
 }
+
+/// `cargoLock.lockFile` vendors from Cargo.lock alone only when every dependency comes from a
+/// registry with a checksum; a git dependency would need `cargoLock.outputHashes` in the flake.
+/// Needs no Nix, so it always runs.
+#[test]
+fn cargo_lock_vendors_without_extra_hashes() {
+    let lock = std::fs::read_to_string(repo_root().join("Cargo.lock")).expect("Cargo.lock");
+    let mut registry = 0;
+    for line in lock.lines() {
+        if let Some(source) = line.strip_prefix("source = ") {
+            assert!(
+                source.starts_with("\"registry+"),
+                "Cargo.lock: {source} is not a registry source; flake.nix needs cargoLock.outputHashes for it"
+            );
+            registry += 1;
+        }
+    }
+    let checksums = lock
+        .lines()
+        .filter(|l| l.starts_with("checksum = "))
+        .count();
+    assert_eq!(checksums, registry, "every registry package has a checksum");
+}
