@@ -14,5 +14,6 @@ mod dry_run;
 mod hardening;
 mod init_doctor;
 mod launch;
+mod nix_flake;
 mod observe;
 mod supervise;
