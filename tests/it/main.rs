@@ -12,6 +12,7 @@ mod container_init;
 mod docker_image;
 mod dry_run;
 mod hardening;
+mod health;
 mod init_doctor;
 mod launch;
 mod nix_flake;

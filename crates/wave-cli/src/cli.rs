@@ -44,6 +44,11 @@ pub enum Command {
     Wait(WaitArgs),
     /// Follow an agent's log until it ends (`--agent`), or print the run's dashboard.
     Attach(AttachArgs),
+    /// List the lane's supervisor runs (newest last) with their status (read-only).
+    Runs(LaneArgs),
+    /// Exit 0 when a live daemon serves the lane with a fresh lease, 1 otherwise (for
+    /// HEALTHCHECK and Kubernetes exec probes).
+    Health(LaneArgs),
     /// The built-in `local` executor: reads a compiled prompt, creates the agent's missing
     /// deliverables as placeholders and prints the markers its role requires (no model, no
     /// network). Launchers run it; it is rarely run by hand.
@@ -334,6 +339,20 @@ pub struct WaitArgs {
     /// Give up after this many seconds (exit 124); 0 reads once. At most 10 years.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=MAX_WAIT_SECONDS), value_name = "N")]
     pub timeout_seconds: u64,
+}
+
+/// `wave runs` and `wave health`: a lane, and the output format.
+#[derive(Debug, Args)]
+pub struct LaneArgs {
+    /// Project id (explicit-project repositories; default: the config's).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Lane (default: the config's defaultLane).
+    #[arg(long)]
+    pub lane: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `wave attach`.

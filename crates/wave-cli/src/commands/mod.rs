@@ -5,6 +5,7 @@
 
 mod agent_runner;
 mod doctor;
+mod health;
 mod init;
 mod launch;
 mod local_executor;
@@ -34,6 +35,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Status(args) => observe::status(repo_root(cli.repo_root, false)?, &args),
         Command::Wait(args) => observe::wait(repo_root(cli.repo_root, false)?, &args),
         Command::Attach(args) => observe::attach(repo_root(cli.repo_root, false)?, &args),
+        Command::Runs(args) => health::runs(repo_root(cli.repo_root, false)?, &args),
+        Command::Health(args) => health::health(repo_root(cli.repo_root, false)?, &args),
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)

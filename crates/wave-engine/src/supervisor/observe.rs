@@ -74,12 +74,18 @@ pub fn read_run(tree: &SupervisorPaths, run_id: RunId) -> Result<RunView, Superv
             })
         }
     };
-    let mut state = SupervisorRunState::parse(&text).ok_or_else(|| SupervisorError::Corrupt {
+    let state = SupervisorRunState::parse(&text).ok_or_else(|| SupervisorError::Corrupt {
         path: paths.state(),
     })?;
+    Ok(view_of(tree, &paths, state))
+}
+
+/// The reader's view of a parsed state: the launcher's own status applied when the daemon has
+/// not recorded the end yet.
+fn view_of(tree: &SupervisorPaths, paths: &RunPaths, mut state: SupervisorRunState) -> RunView {
     let mut derived_from = None;
     if !state.is_terminal() {
-        if let Some(code) = launcher_exit(&paths) {
+        if let Some(code) = launcher_exit(paths) {
             let completed = code == Some(0);
             state.status = if completed {
                 RunStatus::Completed
@@ -95,10 +101,43 @@ pub fn read_run(tree: &SupervisorPaths, run_id: RunId) -> Result<RunView, Superv
             derived_from = Some("launcher-status");
         }
     }
-    Ok(RunView {
+    RunView {
         state,
         derived_from,
         daemon: daemon_health(tree),
+    }
+}
+
+/// Every readable run of the lane, oldest first (unreadable entries are skipped, as the daemon
+/// skips them).
+pub fn list_runs(tree: &SupervisorPaths) -> Vec<RunView> {
+    let (runs, _) = super::tree::scan(tree);
+    let mut views: Vec<RunView> = runs
+        .into_iter()
+        .map(|r| view_of(tree, &r.paths, r.state))
+        .collect();
+    views.sort_by(|a, b| {
+        (a.state.submitted_at.as_deref(), a.state.run_id.as_str())
+            .cmp(&(b.state.submitted_at.as_deref(), b.state.run_id.as_str()))
+    });
+    views
+}
+
+/// One run's entry in `wave runs --json` (and `wave control status`): the `state.json` fields
+/// an operator needs to find and judge a run.
+pub fn run_summary(view: &RunView) -> Value {
+    let s = &view.state;
+    json!({
+        "runId": s.run_id,
+        "status": s.status.as_str(),
+        "terminalDisposition": s.terminal_disposition.map(|d| d.as_str()),
+        "submittedAt": s.submitted_at,
+        "startedAt": s.started_at,
+        "completedAt": s.completed_at,
+        "exitCode": s.exit_code,
+        "activeWave": s.active_wave,
+        "launcherArgs": s.launcher_args,
+        "derivedFrom": view.derived_from,
     })
 }
 
