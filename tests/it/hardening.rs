@@ -216,3 +216,41 @@ fn defect_11_the_state_tree_is_owner_only() {
         assert!(!out.status.success(), "another user read the run state");
     }
 }
+
+#[test]
+fn defect_10_a_manual_relaunch_adopts_a_live_agent_instead_of_running_it_twice() {
+    let repo = TestRepo::initialised();
+    let count = repo.path("count.txt");
+    let launch = |delay: &str| {
+        let mut cmd = repo.command(&["launch", "--agent-launch-stagger-ms", "0"]);
+        cmd.env("WAVE_LOCAL_EXECUTOR_DELAY_MS", delay)
+            .env("WAVE_LOCAL_EXECUTOR_COUNT_FILE", &count);
+        cmd
+    };
+    let mut first = launch("3000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let record = repo.path(".tmp/main-wave-launcher/status/wave-0-0-a1.runtime.json");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let running = std::fs::read_to_string(&record)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|r| r["terminalDisposition"] == "running" && r["executorPid"].is_i64());
+        if running {
+            break;
+        }
+        assert!(Instant::now() < deadline, "A1 never ran");
+        // The poll interval of this deadline helper, not a synchronisation sleep.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let out = launch("0").output().unwrap();
+    assert_success(&out, "the relaunch completes");
+    let runs = std::fs::read_to_string(&count).unwrap();
+    let a1 = runs.lines().filter(|l| l.split_whitespace().nth(1) == Some("A1")).count();
+    assert_eq!(a1, 1, "A1's executor ran once: {runs}");
+}

@@ -124,31 +124,37 @@ fn adoptable(
     prompt_hash: &str,
     options: &LaunchOptions,
 ) -> Option<RunnerPayload> {
-    if !options.resume {
-        return None;
-    }
-    let run_id = options.run_id?;
     let record = wave_runtime::read_runtime_record(&prepared.files.runtime)
         .ok()
         .flatten()?;
     let payload =
         wave_runtime::read_payload(&prepared.overlay_dir.join("runner-payload.json")).ok()?;
-    let same = record.run_id == Some(run_id)
-        && record.wave_number == Some(WaveNumber::from(prepared.wave))
-        && record.attempt == attempt
-        && payload.run_id == Some(run_id)
-        && payload.attempt == attempt
+    let live = record.runner_is_alive() || wave_runtime::executor_is_alive(&record);
+    let same_agent = record.wave_number == Some(WaveNumber::from(prepared.wave))
         && payload.prompt_hash.as_deref() == Some(prompt_hash)
         && payload.runtime_path.as_deref() == Some(prepared.files.runtime.as_path());
     // An agent a drain stopped ran only part of its work: it runs again, once, on resume.
-    if !same || super::drain::was_stopped_by_signal(&record) {
+    if !same_agent || super::drain::was_stopped_by_signal(&record) {
+        return None;
+    }
+    let Some(run_id) = options.run_id.filter(|_| options.resume) else {
+        // A plain relaunch (a killed foreground launcher, `docker start` of a Job's container):
+        // a runner still working on the same prompt outside any supervisor run is waited for,
+        // never started a second time beside it.
+        let plain = options.run_id.is_none() && record.run_id.is_none() && payload.run_id.is_none();
+        return (plain && live).then_some(payload);
+    };
+    let same = record.run_id == Some(run_id)
+        && record.attempt == attempt
+        && payload.run_id == Some(run_id)
+        && payload.attempt == attempt;
+    if !same {
         return None;
     }
     let finished = wave_runtime::read_status_if_present(&prepared.files.status)
         .ok()
         .flatten()
         .is_some_and(|s| s.attempt == attempt && s.prompt_hash.as_deref() == Some(prompt_hash));
-    let live = record.runner_is_alive() || wave_runtime::executor_is_alive(&record);
     let exit_file = wave_runtime::exit_file_for(&prepared.files.status).exists();
     (finished || live || exit_file).then_some(payload)
 }
