@@ -251,6 +251,83 @@ fn defect_10_a_manual_relaunch_adopts_a_live_agent_instead_of_running_it_twice()
     let out = launch("0").output().unwrap();
     assert_success(&out, "the relaunch completes");
     let runs = std::fs::read_to_string(&count).unwrap();
-    let a1 = runs.lines().filter(|l| l.split_whitespace().nth(1) == Some("A1")).count();
+    let a1 = runs
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("A1"))
+        .count();
     assert_eq!(a1, 1, "A1's executor ran once: {runs}");
+}
+
+fn files_containing(dir: &std::path::Path, needle: &str, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_containing(&path, needle, out);
+        } else if std::fs::read(&path).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle)) {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn defect_5_agents_get_the_submitters_credentials_not_the_daemons() {
+    let repo = TestRepo::initialised();
+    let probe = repo.path("probe");
+    std::fs::create_dir(&probe).unwrap();
+    let submit = |key: &str| {
+        let out = repo
+            .command(&["submit", "--agent-launch-stagger-ms", "0", "--json"])
+            .env("WAVE_PASS_ENV", "DEMO_API_KEY")
+            .env("DEMO_API_KEY", key)
+            .env("WAVE_LOCAL_EXECUTOR_PROBE_DIR", &probe)
+            .output()
+            .unwrap();
+        assert_success(&out, "submit");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["runId"].as_str().unwrap().to_string()
+    };
+    // The first submit starts the daemon with the old key in its environment.
+    let first = submit("old-key-1111");
+    assert_success(
+        &repo.wave(&["wait", "--run-id", &first, "--timeout-seconds", "60"]),
+        "first run",
+    );
+    let second = submit("rotated-key-2222");
+    assert_success(
+        &repo.wave(&["wait", "--run-id", &second, "--timeout-seconds", "60"]),
+        "second run",
+    );
+    // A1 is reused from the first run (same prompt); closure agents always run.
+    let env = std::fs::read_to_string(probe.join("A0.env")).unwrap();
+    assert!(
+        env.lines().any(|l| l == "DEMO_API_KEY=rotated-key-2222"),
+        "the agent saw: {}",
+        env.lines()
+            .filter(|l| l.starts_with("DEMO_"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // The run's secret file goes once the daemon records the end (`wait` may have returned on
+    // the launcher's own status a moment earlier); then no file of the state tree holds it.
+    let secret_file = repo.path(&format!("{SUP}/secrets/{second}.json"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while secret_file.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the secret file outlived its run"
+        );
+        // The poll interval of this deadline helper, not a synchronisation sleep.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut leaks = Vec::new();
+    files_containing(&repo.path(".tmp"), "rotated-key-2222", &mut leaks);
+    assert_eq!(leaks, Vec::<std::path::PathBuf>::new());
+    let secrets = repo.path(&format!("{SUP}/secrets"));
+    assert_eq!(
+        std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
 }

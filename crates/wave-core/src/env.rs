@@ -53,6 +53,14 @@ env_vars! {
     /// `json` (one object a line, for `docker logs`/`kubectl logs`) or `human`. Unset: JSON when
     /// `wave` is PID 1 and stderr is not a terminal.
     WAVE_LOG_FORMAT = "WAVE_LOG_FORMAT", User;
+    /// Extra environment variable names (comma-separated) whose values `wave submit` hands to
+    /// the run's agents, beside each executor's own credential names (see docs/supervisor.md,
+    /// "Secrets"). Values never enter `request.json`, `state.json` or any payload.
+    WAVE_PASS_ENV = "WAVE_PASS_ENV", User;
+    /// Where `wave submit` keeps each run's passed-through values (one 0600 file per run,
+    /// removed when the run ends); default `<state>/control/supervisor/secrets`. Point it at a
+    /// tmpfs to keep them off disk.
+    WAVE_SECRETS_DIR = "WAVE_SECRETS_DIR", User;
     /// Octal mode of the state root (`.tmp`) and the lane's state directory (default `700`:
     /// agent output can carry tokens). Must keep the owner's `rwx`.
     WAVE_STATE_DIR_MODE = "WAVE_STATE_DIR_MODE", User;
@@ -84,10 +92,60 @@ env_vars! {
     WAVE_LOCAL_EXECUTOR_DELAY_MS = "WAVE_LOCAL_EXECUTOR_DELAY_MS", LocalExecutor;
     /// A file the `local` executor appends `<wave> <agent> <pid>` to on each run.
     WAVE_LOCAL_EXECUTOR_COUNT_FILE = "WAVE_LOCAL_EXECUTOR_COUNT_FILE", LocalExecutor;
+    /// A directory where the `local` executor records what an agent sees: `<agentId>.env` (its
+    /// environment) and `<agentId>.status` (`/proc/self/status`: capabilities, NoNewPrivs).
+    WAVE_LOCAL_EXECUTOR_PROBE_DIR = "WAVE_LOCAL_EXECUTOR_PROBE_DIR", LocalExecutor;
     /// Comma-separated agent ids the `local` executor fails.
     WAVE_LOCAL_EXECUTOR_FAIL_AGENTS = "WAVE_LOCAL_EXECUTOR_FAIL_AGENTS", LocalExecutor;
     /// The exit code the `local` executor uses for the agents it fails.
     WAVE_LOCAL_EXECUTOR_EXIT_CODE = "WAVE_LOCAL_EXECUTOR_EXIT_CODE", LocalExecutor;
+}
+
+/// The credential variables each executor's CLI reads: `wave submit` hands the submitting
+/// client's values of these (plus [`WAVE_PASS_ENV`]'s names) to the run's agents.
+pub fn executor_pass_env(executor: &str) -> &'static [&'static str] {
+    match executor {
+        "codex" => &[
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "OPENAI_ORG_ID",
+            "CODEX_HOME",
+        ],
+        "claude" => &[
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_AUTH_TOKEN",
+            "ANTHROPIC_BASE_URL",
+            "CLAUDE_CODE_OAUTH_TOKEN",
+            "CLAUDE_CONFIG_DIR",
+        ],
+        "opencode" => &[
+            "OPENAI_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "OPENROUTER_API_KEY",
+            "GEMINI_API_KEY",
+            "OPENCODE_CONFIG",
+        ],
+        _ => &[],
+    }
+}
+
+/// Every name a submit passes through: the executors' credential names and the extra names in
+/// `extra` (the value of [`WAVE_PASS_ENV`], comma-separated), sorted and deduplicated.
+pub fn pass_env_names(extra: Option<&str>) -> Vec<String> {
+    let mut names: Vec<String> = ["codex", "claude", "opencode"]
+        .iter()
+        .flat_map(|e| executor_pass_env(e).iter().map(|n| n.to_string()))
+        .chain(
+            extra
+                .unwrap_or_default()
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
+        )
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// `docs/configuration.md`'s environment section, rendered from [`ENV_VARS`].

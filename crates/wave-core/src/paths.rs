@@ -629,6 +629,13 @@ pub struct SupervisorPaths {
 }
 
 impl SupervisorPaths {
+    /// A supervisor tree rooted at `root` (tests, tools that know the directory).
+    pub fn at_root(root: &Path) -> SupervisorPaths {
+        SupervisorPaths {
+            root: root.to_path_buf(),
+        }
+    }
+
     /// `control/supervisor/`.
     pub fn root(&self) -> &Path {
         &self.root

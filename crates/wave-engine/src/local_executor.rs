@@ -116,6 +116,21 @@ pub fn run_with(
     if let Some(path) = &options.knobs.count_file {
         append_count(path, &plan.count_line(options.pid))?;
     }
+    let agent = plan.facts.agent_id.as_str();
+    if let Some(dir) = options
+        .knobs
+        .probe_dir
+        .as_ref()
+        .filter(|_| !agent.is_empty())
+    {
+        // Test probe: best effort, never fails the agent.
+        let mut env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+        env.sort();
+        let _ = fs::write(dir.join(format!("{agent}.env")), env.join("\n") + "\n");
+        if let Ok(status) = fs::read_to_string("/proc/self/status") {
+            let _ = fs::write(dir.join(format!("{agent}.status")), status);
+        }
+    }
     say(out, &header_line(&prompt_path, &plan))?;
     if let Some(delay) = plan.delay.filter(|d| !d.is_zero()) {
         say(

@@ -41,8 +41,8 @@ pub use record::{
 };
 pub use runner::{now_iso, run_agent};
 pub use spawn::{
-    parse_runner_args, prepare_launch, spawn_detached, spawn_detached_process, DetachedProcess,
-    SpawnedRunner, PAYLOAD_FLAG, RUNNER_SUBCOMMAND,
+    parse_runner_args, prepare_launch, spawn_detached, spawn_detached_process,
+    spawn_detached_with_env, DetachedProcess, SpawnedRunner, PAYLOAD_FLAG, RUNNER_SUBCOMMAND,
 };
 pub use sys::default_sigpipe;
 pub use terminate::{terminate, TerminateOutcome};

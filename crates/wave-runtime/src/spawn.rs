@@ -100,17 +100,27 @@ pub fn spawn_detached(
     payload_path: &Path,
     runner_exe: &Path,
 ) -> Result<SpawnedRunner, RunnerError> {
+    spawn_detached_with_env(payload_path, runner_exe, &[])
+}
+
+/// [`spawn_detached`] with variables added to the runner's environment (a run's passed-through
+/// credentials: values the payload must never hold). They reach the executor through the
+/// payload's `passEnv` names.
+pub fn spawn_detached_with_env(
+    payload_path: &Path,
+    runner_exe: &Path,
+    env: &[(String, String)],
+) -> Result<SpawnedRunner, RunnerError> {
     read_payload(payload_path)?;
     let payload_arg = std::path::absolute(payload_path)
         .map_err(|e| RunnerError::io("resolve", payload_path, e))?;
-    let pid =
-        retry_spawn(|| spawn_once(&payload_arg, runner_exe)).map_err(|(source, attempts)| {
-            RunnerError::Spawn {
-                program: runner_exe.to_path_buf(),
-                attempts,
-                source,
-            }
-        })?;
+    let pid = retry_spawn(|| spawn_once(&payload_arg, runner_exe, env)).map_err(
+        |(source, attempts)| RunnerError::Spawn {
+            program: runner_exe.to_path_buf(),
+            attempts,
+            source,
+        },
+    )?;
     Ok(SpawnedRunner {
         pid,
         pgid: pid,
@@ -118,8 +128,9 @@ pub fn spawn_detached(
     })
 }
 
-fn spawn_once(payload: &Path, runner_exe: &Path) -> std::io::Result<i32> {
+fn spawn_once(payload: &Path, runner_exe: &Path, env: &[(String, String)]) -> std::io::Result<i32> {
     let mut cmd = Command::new(runner_exe);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.arg(RUNNER_SUBCOMMAND)
         .arg(PAYLOAD_FLAG)
         .arg(payload)

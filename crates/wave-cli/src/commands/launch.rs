@@ -119,6 +119,7 @@ pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<
         init: None,
         drain_timeout: Duration::from_secs(args.drain_timeout),
         agent_context: Default::default(),
+        secrets: Default::default(),
     };
     Ok(Invocation {
         live,

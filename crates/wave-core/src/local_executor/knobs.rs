@@ -17,6 +17,9 @@ pub const EXIT_CODE_VAR: &str = "WAVE_LOCAL_EXECUTOR_EXIT_CODE";
 pub const FAIL_AGENTS_VAR: &str = "WAVE_LOCAL_EXECUTOR_FAIL_AGENTS";
 /// `WAVE_LOCAL_EXECUTOR_COUNT_FILE`: file that gets one `<wave> <agentId> <pid>` line per run.
 pub const COUNT_FILE_VAR: &str = "WAVE_LOCAL_EXECUTOR_COUNT_FILE";
+/// `WAVE_LOCAL_EXECUTOR_PROBE_DIR`: directory that gets `<agentId>.env` (the executor's sorted
+/// environment) and `<agentId>.status` (its `/proc/self/status`) per run — what an agent sees.
+pub const PROBE_DIR_VAR: &str = "WAVE_LOCAL_EXECUTOR_PROBE_DIR";
 
 /// Longest accepted delay (24 hours): anything longer is almost certainly a unit mistake.
 pub const MAX_DELAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -55,6 +58,11 @@ pub const KNOBS: &[KnobDoc] = &[
         value: "file path",
         effect: "append one line `<wave> <agentId> <pid>` per run, before any delay",
     },
+    KnobDoc {
+        name: PROBE_DIR_VAR,
+        value: "directory path",
+        effect: "write <agentId>.env (the environment) and <agentId>.status (/proc/self/status)",
+    },
 ];
 
 /// A bad knob value.
@@ -89,6 +97,8 @@ pub struct Knobs {
     pub fail_agents: Vec<FailAgent>,
     /// Run-counting file.
     pub count_file: Option<PathBuf>,
+    /// Where to record the agent's environment and process status.
+    pub probe_dir: Option<PathBuf>,
 }
 
 impl Knobs {
@@ -117,6 +127,9 @@ impl Knobs {
             if !value.trim().is_empty() {
                 knobs.count_file = Some(PathBuf::from(value));
             }
+        }
+        if let Some(value) = get(PROBE_DIR_VAR) {
+            knobs.probe_dir = Some(PathBuf::from(value));
         }
         Ok(knobs)
     }
@@ -223,6 +236,7 @@ mod tests {
             (EXIT_CODE_VAR, ""),
             (FAIL_AGENTS_VAR, ""),
             (COUNT_FILE_VAR, ""),
+            (PROBE_DIR_VAR, ""),
         ];
         assert_eq!(knobs(&all_empty).unwrap(), Knobs::default());
     }

@@ -78,7 +78,7 @@ fn start_agent(
             env.insert(wave_core::env::WAVE_ATTEMPT.into(), attempt.to_string());
             env
         },
-        pass_env: Vec::new(),
+        pass_env: options.secrets.0.keys().cloned().collect(),
         grace_ms: wave_runtime::payload::DEFAULT_GRACE_MS,
         timeout_ms: Some(timeout.as_millis() as u64),
         heartbeat_ms: wave_runtime::payload::DEFAULT_HEARTBEAT_MS,
@@ -96,7 +96,14 @@ fn start_agent(
         &prepared.files.runtime,
         &RuntimeRecord::launching(&payload, &now_iso()),
     )?;
-    let runner = wave_runtime::spawn_detached(&payload_path, &options.wave_binary)?;
+    let secrets: Vec<(String, String)> = options
+        .secrets
+        .0
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let runner =
+        wave_runtime::spawn_detached_with_env(&payload_path, &options.wave_binary, &secrets)?;
     watch(
         prepared.agent_id.to_string(),
         payload,

@@ -93,6 +93,19 @@ pub struct LaunchOptions {
     /// `WAVE_LANE`, `WAVE_REPO_ROOT`; the launcher fills it; per-agent names are added at
     /// start).
     pub agent_context: BTreeMap<String, String>,
+    /// The run's passed-through credential values (supervised runs; read from the run's
+    /// secret file, never written anywhere else).
+    pub secrets: Secrets,
+}
+
+/// Credential values for the runners' environment; `Debug` prints the names only.
+#[derive(Clone, Default)]
+pub struct Secrets(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
 /// One wave's result.
@@ -251,6 +264,10 @@ pub fn run(
                 .unwrap_or_else(|| paths.orchestrator_state_dir().join("slots")),
         ),
         agent_context: agent_context(repo_root, loaded, options.run_id),
+        secrets: match options.run_id {
+            Some(run) => Secrets(crate::supervisor::secrets::read(&paths.supervisor(), run)),
+            None => Secrets::default(),
+        },
         ..options.clone()
     };
     crate::state_guard::prepare_state_tree(&paths)?;

@@ -321,7 +321,14 @@ impl Daemon<'_> {
         self.lease.fenced(|| {
             tree::append_event(paths, kind, fields)?;
             tree::write_state(paths, state)
-        })
+        })?;
+        if state.is_terminal() {
+            // Nothing of the run needs its passed-through values any more.
+            if let Ok(run) = state.run_id.parse() {
+                super::secrets::remove(self.tree, run);
+            }
+        }
+        Ok(())
     }
 
     /// Start-up: stamp every running run with this daemon's id (and say so in its events).
@@ -696,6 +703,7 @@ impl Daemon<'_> {
             });
             match result {
                 Ok(()) => {
+                    super::secrets::remove(self.tree, run.run_id);
                     tracing::info!(run_id = %run.run_id, "pruned");
                 }
                 Err(err) => {

@@ -16,6 +16,7 @@
 pub mod daemon;
 pub mod lease;
 pub mod observe;
+pub mod secrets;
 pub mod submit;
 pub mod tree;
 

@@ -46,7 +46,15 @@ pub fn submit(
         launcher_args,
         submitted_at: iso8601_millis(now),
     });
-    let run = tree::submit(tree, run_id, &state)?;
+    // The values first: a daemon may claim the run the moment it appears.
+    super::secrets::write(tree, run_id, &super::secrets::collect_from_env())?;
+    let run = match tree::submit(tree, run_id, &state) {
+        Ok(run) => run,
+        Err(err) => {
+            super::secrets::remove(tree, run_id);
+            return Err(err);
+        }
+    };
     let daemon = if start_daemon {
         match ensure_daemon(tree, who, repo_root, wave_binary) {
             Ok(daemon) => daemon,
@@ -56,6 +64,7 @@ pub fn submit(
                 // have been reported as serving).
                 let _ = std::fs::remove_dir_all(run.dir());
                 let _ = wave_store::sync_dir(&tree.runs_dir());
+                super::secrets::remove(tree, run_id);
                 return Err(err);
             }
         }
