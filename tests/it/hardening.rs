@@ -331,3 +331,54 @@ fn defect_5_agents_get_the_submitters_credentials_not_the_daemons() {
         0o700
     );
 }
+
+#[test]
+fn defect_9_an_idle_daemon_opens_no_state_of_a_terminal_run() {
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+    let repo = TestRepo::initialised();
+    let mut dirs = Vec::new();
+    for i in 0..200u32 {
+        let id = format!("run-17954653{i:05}-{i:08x}");
+        let state = serde_json::json!({
+            "runId": id, "project": "default", "lane": "main", "adhocRunId": null,
+            "status": "completed", "exitCode": 0, "terminalDisposition": "completed",
+            "launcherArgs": [], "submittedAt": "2026-11-24T10:00:00.000Z",
+            "completedAt": "2026-11-24T10:01:00.000Z"
+        });
+        repo.write(&format!("{SUP}/runs/{id}/state.json"), &state.to_string());
+        dirs.push(repo.path(&format!("{SUP}/runs/{id}")));
+    }
+    let mut daemon = repo
+        .command(&["supervise", "--poll-ms", "20"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let it serve a few passes, then count opens over many fallback passes.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !repo.wave(&["health"]).status.success() {
+        assert!(Instant::now() < deadline, "daemon never served");
+        // The poll interval of this deadline helper, not a synchronisation sleep.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let inotify = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).unwrap();
+    for dir in &dirs {
+        inotify.add_watch(dir, AddWatchFlags::IN_OPEN).unwrap();
+    }
+    // 25 fallback passes at 20 ms.
+    let until = Instant::now() + Duration::from_millis(500);
+    let mut opens = 0;
+    while Instant::now() < until {
+        if let Ok(events) = inotify.read_events() {
+            opens += events.len();
+        }
+        // The poll interval of this measurement loop, not a synchronisation sleep.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if let Ok(events) = inotify.read_events() {
+        opens += events.len();
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert_eq!(opens, 0, "terminal runs' files opened by idle passes");
+}

@@ -118,7 +118,13 @@ struct Daemon<'a> {
     reported: HashSet<PathBuf>,
     spawn_failures: HashMap<RunId, u32>,
     worst_exit: i32,
+    /// Runs seen terminal: never opened again.
+    terminal: HashSet<RunId>,
+    pruned_at: Option<Instant>,
 }
+
+/// How often a daemon with `--prune-older-than` looks at its terminal runs.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// Runs the daemon until it drains (`once`), is stopped (a [`Wake::Stop`] on `wake_rx`), or
 /// loses its lease. `wake_tx`/`wake_rx` are the daemon's wake-up channel; the caller may feed
@@ -187,6 +193,8 @@ fn serve(
         reported: HashSet::new(),
         spawn_failures: HashMap::new(),
         worst_exit: 0,
+        terminal: HashSet::new(),
+        pruned_at: None,
     };
     let result = daemon.run(wake_rx);
     let Daemon { lease, .. } = daemon;
@@ -209,7 +217,12 @@ impl Daemon<'_> {
         loop {
             self.lease.renew()?;
             reap_children();
-            let (runs, problems) = tree::scan(self.tree);
+            let (runs, problems) = tree::scan_skipping(self.tree, &self.terminal);
+            self.terminal.extend(
+                runs.iter()
+                    .filter(|r| r.state.is_terminal())
+                    .map(|r| r.run_id),
+            );
             for problem in problems {
                 if self.reported.insert(problem.path.clone()) {
                     tracing::warn!(
@@ -249,7 +262,13 @@ impl Daemon<'_> {
                 }
             }
             if let Some(age) = self.opts.prune_older_than {
-                self.prune(&runs, age);
+                // Terminal runs are not re-read each pass; pruning looks at them at most once
+                // a minute.
+                if self.pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                    self.pruned_at = Some(Instant::now());
+                    let (all, _) = tree::scan(self.tree);
+                    self.prune(&all, age);
+                }
             }
             if self.opts.once && running == 0 && pending == 0 {
                 return Ok(DaemonExit::Drained {
@@ -703,6 +722,7 @@ impl Daemon<'_> {
             });
             match result {
                 Ok(()) => {
+                    self.terminal.remove(&run.run_id);
                     super::secrets::remove(self.tree, run.run_id);
                     tracing::info!(run_id = %run.run_id, "pruned");
                 }

@@ -7,6 +7,7 @@
 //! directory that is not a run id, a missing or corrupt `state.json`, or a state whose `runId`
 //! disagrees with its directory.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -83,6 +84,15 @@ pub fn submit(
 
 /// Every run of the tree (sorted by queue order: `submittedAt`, then id), and the problems met.
 pub fn scan(tree: &SupervisorPaths) -> (Vec<FoundRun>, Vec<Problem>) {
+    scan_skipping(tree, &HashSet::new())
+}
+
+/// [`scan`] without opening the runs in `skip` (runs the caller already knows are terminal:
+/// terminal states never change, so a long history costs the daemon nothing per pass).
+pub fn scan_skipping(
+    tree: &SupervisorPaths,
+    skip: &HashSet<RunId>,
+) -> (Vec<FoundRun>, Vec<Problem>) {
     let mut runs = Vec::new();
     let mut problems = Vec::new();
     let entries = match std::fs::read_dir(tree.runs_dir()) {
@@ -109,6 +119,9 @@ pub fn scan(tree: &SupervisorPaths) -> (Vec<FoundRun>, Vec<Problem>) {
             });
             continue;
         };
+        if skip.contains(&run_id) {
+            continue;
+        }
         let paths = tree.run(run_id);
         let state = match std::fs::read_to_string(paths.state()) {
             Ok(text) => SupervisorRunState::parse(&text),
