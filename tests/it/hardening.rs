@@ -382,3 +382,97 @@ fn defect_9_an_idle_daemon_opens_no_state_of_a_terminal_run() {
     let _ = daemon.wait();
     assert_eq!(opens, 0, "terminal runs' files opened by idle passes");
 }
+
+/// Runs `cmd` with a watchdog: a command that hangs is killed and the test fails.
+fn bounded(mut cmd: std::process::Command, limit: Duration) -> std::process::Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+            panic!("command hung for {limit:?}");
+        }
+    }
+}
+
+#[test]
+fn defect_8_edge_cases_config_fifo_broken_config_tampered_log_corrupt_run_state() {
+    // A FIFO as the config is refused at once, not read forever.
+    let repo = TestRepo::initialised();
+    std::fs::remove_file(repo.path("wave.config.json")).unwrap();
+    nix::unistd::mkfifo(
+        &repo.path("wave.config.json"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    for args in [
+        vec!["doctor"],
+        vec!["submit", "--no-daemon"],
+        vec!["launch", "--dry-run"],
+    ] {
+        let out = bounded(repo.command(&args), Duration::from_secs(20));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("expected a regular file")
+                || stdout(&out).contains("expected a regular file"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+
+    // A broken config: submit warns exactly as launch does.
+    let repo = TestRepo::initialised();
+    repo.write("wave.config.json", "{ broken");
+    let launch = repo.wave(&["launch", "--dry-run"]);
+    let submit = repo.wave(&["submit", "--no-daemon"]);
+    let warning = |out: &std::process::Output| {
+        stderr(out)
+            .lines()
+            .find(|l| l.contains("warning: wave.config.json"))
+            .map(str::to_owned)
+    };
+    assert!(warning(&launch).is_some(), "{}", stderr(&launch));
+    assert_eq!(warning(&submit), warning(&launch));
+
+    // attach prints only logs of the lane's logs/ directory.
+    let repo = TestRepo::initialised();
+    let run = submit_json(&repo, &[]);
+    assert_success(
+        &repo.wave(&["wait", "--run-id", &run, "--timeout-seconds", "60"]),
+        "run",
+    );
+    let record = repo.path(&format!("{SUP}/runs/{run}/agents/A1.runtime.json"));
+    let mut r: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    r["logPath"] = Value::String("/etc/passwd".into());
+    std::fs::write(&record, r.to_string()).unwrap();
+    let out = repo.wave(&["attach", "--run-id", &run, "--agent", "A1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stdout(&out).contains("root:"), "printed /etc/passwd");
+    assert!(
+        stderr(&out).contains("refusing to print"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A corrupt run-state.json is moved aside and rebuilt by --reconcile-status.
+    let state = repo.path(".tmp/main-wave-launcher/run-state.json");
+    std::fs::write(&state, "{ not json").unwrap();
+    let out = repo.wave(&["launch", "--reconcile-status"]);
+    assert_success(&out, "reconcile-status");
+    let rebuilt: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(rebuilt.is_object());
+    let aside = std::fs::read_dir(state.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().contains("corrupt"));
+    assert!(aside, "the corrupt file is kept aside");
+}

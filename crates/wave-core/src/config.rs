@@ -70,6 +70,15 @@ pub enum ConfigError {
         /// Its replacement (`roles.contQaAgentId`).
         new: String,
     },
+    /// `wave.config.json` is not a regular file (a FIFO, a device, a directory) or is too large
+    /// to be a config; reading it could hang or exhaust memory, so nothing is read.
+    #[error("wave.config.json: expected a regular file of at most {max} bytes, found {found}")]
+    NotAConfigFile {
+        /// What was found (`a FIFO`, `a directory`, `a 20971520-byte file`).
+        found: String,
+        /// The size limit.
+        max: u64,
+    },
     /// `repoMode` is neither `single-repo` nor `multi-lane`.
     #[error("Unsupported repoMode in wave.config.json: {0} (expected single-repo or multi-lane)")]
     UnsupportedRepoMode(String),
@@ -137,9 +146,31 @@ impl Config {
     }
 }
 
+/// The largest `wave.config.json` read (8 MiB; real configs are a few KiB).
+pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
+
 /// Loads `<repo_root>/wave.config.json`. A missing file means all defaults without a warning.
 pub fn load(repo_root: &Path) -> Result<Loaded, ConfigError> {
-    match std::fs::read_to_string(repo_root.join(CONFIG_FILE_NAME)) {
+    let path = repo_root.join(CONFIG_FILE_NAME);
+    if let Ok(meta) = std::fs::metadata(&path) {
+        let kind = meta.file_type();
+        let found = if kind.is_dir() {
+            Some("a directory".to_string())
+        } else if !kind.is_file() {
+            Some("a FIFO, socket or device".to_string())
+        } else if meta.len() > MAX_CONFIG_BYTES {
+            Some(format!("a {}-byte file", meta.len()))
+        } else {
+            None
+        };
+        if let Some(found) = found {
+            return Err(ConfigError::NotAConfigFile {
+                found,
+                max: MAX_CONFIG_BYTES,
+            });
+        }
+    }
+    match std::fs::read_to_string(&path) {
         Ok(text) => Config::from_json_text(&text),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Loaded {
             config: Config::default(),

@@ -162,7 +162,32 @@ pub fn reconcile_status(
     let paths =
         crate::dry_run::lane_paths(repo_root, &loaded.lane, wave_core::paths::RunVariant::Live)?;
     let path = state_file.unwrap_or_else(|| paths.run_state());
-    let mut state = load(&path)?;
+    let mut state = match load(&path) {
+        Ok(state) => state,
+        // The point of reconciling is to rebuild from the status files: a corrupt file is
+        // moved aside (kept for inspection) and rebuilt from scratch.
+        Err(RunStateFileError::Corrupt { message, .. }) => {
+            let aside = path.with_extension(format!(
+                "json.corrupt-{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0)
+            ));
+            std::fs::rename(&path, &aside).map_err(|source| wave_store::StoreError::Io {
+                op: "move aside",
+                path: path.clone(),
+                source,
+            })?;
+            tracing::warn!(
+                "{} was corrupt ({message}); moved it to {} and rebuilt it from the status files",
+                path.display(),
+                aside.display()
+            );
+            RunState::new()
+        }
+        Err(err) => return Err(err.into()),
+    };
     let result = reconcile(repo_root, &paths, loaded, &mut state, now);
     save(&path, &mut state, now)?;
     Ok((state, result, path))

@@ -40,6 +40,9 @@ fn launcher_args() -> Vec<String> {
 pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
     let invocation = super::launch::validate(repo_root.clone(), &args.launch)?;
     let loaded = wave_engine::lane::load_lane(&invocation.lane)?;
+    if let Some(warning) = &loaded.config_warning {
+        eprintln!("[wave] warning: {warning}");
+    }
     // Reject bad waves and empty ranges now, before anything is queued.
     let start = if args.launch.auto_next {
         loaded

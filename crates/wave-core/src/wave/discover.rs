@@ -62,6 +62,10 @@ pub fn discover_wave_files(
         if !is_wave_name {
             continue;
         }
+        // A FIFO or device named like a wave would hang the read: only regular files count.
+        if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
         let Some(wave) = wave_number(&file_name) else {
             return Err(WaveError::new(
                 K::InvalidWaveFilename,

@@ -65,6 +65,12 @@ pub enum SupervisorError {
         /// The last line of its log.
         tail: String,
     },
+    /// A runtime record names a log outside the lane's `logs/` directory (tampered state).
+    #[error("refusing to print {}: not a log of this lane's logs/ directory", path.display())]
+    LogOutsideLane {
+        /// The log path the record names.
+        path: PathBuf,
+    },
     /// A run directory or file could not be listed or read.
     #[error("{op} {}: {source}", path.display())]
     Io {

@@ -308,6 +308,25 @@ pub fn attach_agent(
     let record = agent_record(tree, run_id, agent)?;
     let record_path = tree.run(run_id).agent_runtime(agent);
     let log = record.log_path.clone();
+    // A runtime record is a file anyone with write access to the state could edit: only logs
+    // of this lane's log directory are ever printed.
+    let logs_dir = tree
+        .root()
+        .parent()
+        .and_then(Path::parent)
+        .map(|state| state.join("logs"));
+    let inside = match (
+        logs_dir.and_then(|d| d.canonicalize().ok()),
+        log.canonicalize(),
+    ) {
+        (Some(dir), Ok(file)) => file.starts_with(dir),
+        // Not written yet: judge the path as recorded.
+        (Some(dir), Err(_)) => log.parent().and_then(|p| p.canonicalize().ok()) == Some(dir),
+        _ => false,
+    };
+    if !inside {
+        return Err(SupervisorError::LogOutsideLane { path: log });
+    }
     let io = |source, path: &PathBuf| SupervisorError::Io {
         op: "follow",
         path: path.clone(),
