@@ -11,6 +11,7 @@ mod compose;
 mod container_init;
 mod docker_image;
 mod dry_run;
+mod fault_loop;
 mod hardening;
 mod health;
 mod init_doctor;
