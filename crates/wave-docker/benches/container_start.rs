@@ -1,0 +1,2 @@
+//! Placeholder; see the benchmark section of docs/benchmarks.md.
+fn main() {}
