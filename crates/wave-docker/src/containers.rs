@@ -18,7 +18,9 @@ use futures_util::StreamExt;
 
 use crate::client::DockerClient;
 use crate::error::DockerError;
-use crate::labels::{LABEL_LANE, LABEL_OWNER, LABEL_PROJECT, LABEL_RUN_ID};
+use crate::labels::{
+    LABEL_AGENT_ID, LABEL_ATTEMPT, LABEL_LANE, LABEL_OWNER, LABEL_PROJECT, LABEL_RUN_ID,
+};
 use crate::reap::{should_reap, ContainerSummary};
 use crate::selfmount::{container_id_candidates, MountSource, SelfMount, SelfMounts};
 use crate::spec::{AgentContainerSpec, ContainerId};
@@ -252,6 +254,27 @@ impl DockerClient {
                 state: c.state.map(|s| s.to_string()).unwrap_or_default(),
             })
             .collect())
+    }
+
+    /// The container of one agent attempt of a run (by labels `wave.run-id`, `wave.agent-id`,
+    /// `wave.attempt`), for a resumed launcher that adopts instead of starting again. With
+    /// several matches (which [`container_name`](crate::container_name) makes impossible for
+    /// containers this crate created), the first the engine lists.
+    pub fn find_agent(
+        &self,
+        run_id: &str,
+        agent_id: &str,
+        attempt: u32,
+    ) -> Result<Option<ContainerSummary>, DockerError> {
+        let attempt = attempt.to_string();
+        Ok(self
+            .list_by_labels(&[
+                (LABEL_RUN_ID, run_id),
+                (LABEL_AGENT_ID, agent_id),
+                (LABEL_ATTEMPT, attempt.as_str()),
+            ])?
+            .into_iter()
+            .next())
     }
 
     /// Copies the container's stdout and stderr (interleaved as the engine has them) to `out`

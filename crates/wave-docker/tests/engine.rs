@@ -237,6 +237,10 @@ fn list_by_labels_finds_only_ours() {
         .unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].id, b.as_str());
+    let run = format!("run-{}", case.id);
+    let found = case.docker.find_agent(&run, "A2", 1).unwrap().unwrap();
+    assert_eq!(found.id, b.as_str());
+    assert_eq!(case.docker.find_agent(&run, "A2", 2).unwrap(), None);
 }
 
 #[test]
