@@ -181,12 +181,24 @@ impl DockerClient {
         deadline: Duration,
         fut: impl Future<Output = Result<T, bollard::errors::Error>>,
     ) -> Result<T, DockerError> {
+        self.call_raw(op, id, deadline, fut)?
+            .map_err(|e| map_bollard(e, op, id, &self.endpoint))
+    }
+
+    /// Like [`Self::call`], but hands the engine's error back unmapped (only the deadline is
+    /// turned into [`DockerError::Timeout`]), for callers that read its message.
+    pub(crate) fn call_raw<T>(
+        &self,
+        op: &str,
+        id: &str,
+        deadline: Duration,
+        fut: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> Result<Result<T, bollard::errors::Error>, DockerError> {
         match self
             .rt
             .block_on(async { tokio::time::timeout(deadline, fut).await })
         {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(map_bollard(e, op, id, &self.endpoint)),
+            Ok(r) => Ok(r),
             Err(_) => Err(DockerError::Timeout {
                 op: if id.is_empty() {
                     op.to_string()
@@ -229,7 +241,7 @@ impl DockerClient {
             self.docker.inspect_image(image),
         ) {
             Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
+            Err(DockerError::ImageMissing(_)) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -251,7 +263,9 @@ impl DockerClient {
             Ok(())
         })
         .map_err(|e| match e {
-            DockerError::NotFound { .. } => DockerError::ImageMissing(image.to_string()),
+            DockerError::NotFound { .. } | DockerError::Api { status: 404, .. } => {
+                DockerError::ImageMissing(image.to_string())
+            }
             other => other,
         })
     }

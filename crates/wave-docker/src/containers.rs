@@ -17,7 +17,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 
 use crate::client::DockerClient;
-use crate::error::DockerError;
+use crate::error::{map_bollard, one_line, DockerError};
 use crate::labels::{
     LABEL_AGENT_ID, LABEL_ATTEMPT, LABEL_LANE, LABEL_OWNER, LABEL_PROJECT, LABEL_RUN_ID,
 };
@@ -58,18 +58,28 @@ impl DockerClient {
             ..Default::default()
         };
         let body = spec.to_create_body();
-        let resp = self
-            .call(
-                "create",
-                &spec.name,
-                self.call_timeout,
-                self.docker.create_container(Some(options), body),
-            )
-            .map_err(|e| match e {
-                DockerError::NotFound { .. } => DockerError::ImageMissing(spec.image.clone()),
-                other => other,
-            })?;
-        Ok(ContainerId(resp.id))
+        match self.call_raw(
+            "create",
+            &spec.name,
+            self.call_timeout,
+            self.docker.create_container(Some(options), body),
+        )? {
+            Ok(resp) => Ok(ContainerId(resp.id)),
+            // 404 is also the answer for a missing network: only "No such image" is the image.
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404,
+                message,
+            }) => Err(if message.to_ascii_lowercase().contains("no such image") {
+                DockerError::ImageMissing(spec.image.clone())
+            } else {
+                DockerError::Api {
+                    op: "create".into(),
+                    status: 404,
+                    message: one_line(&message),
+                }
+            }),
+            Err(e) => Err(map_bollard(e, "create", &spec.name, &self.endpoint)),
+        }
     }
 
     /// Starts a created container (a running one is left alone).
@@ -85,7 +95,8 @@ impl DockerClient {
     }
 
     /// Waits until the container is not running, at most `deadline`, then reads its exit code
-    /// and OOM flag. Start the container first: a created container counts as not running.
+    /// and OOM flag. A container that was created but never started is an error
+    /// ([`DockerError::NotStarted`]), never an exit code: start it (or adopt it) first.
     pub fn wait(&self, id: &str, deadline: Duration) -> Result<ContainerExit, DockerError> {
         let docker = &self.docker;
         let code = self.call("wait", id, deadline, async move {
@@ -108,6 +119,7 @@ impl DockerClient {
                 op: "wait".into(),
                 id: id.to_string(),
             }),
+            ContainerState::Created => Err(DockerError::NotStarted { id: id.to_string() }),
             // Restarted in between (not by us: agent containers have no restart policy).
             _ => Ok(ContainerExit {
                 code: code.unwrap_or(-1),

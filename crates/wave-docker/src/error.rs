@@ -50,6 +50,12 @@ pub enum DockerError {
         /// The id or name asked for.
         id: String,
     },
+    /// `wait` on a container that was created but never started (it has no exit code).
+    #[error("docker wait: container {id} was created but never started")]
+    NotStarted {
+        /// The id or name asked for.
+        id: String,
+    },
     /// The engine refused the request.
     #[error("docker {op} failed ({status}): {message}")]
     Api {
@@ -109,7 +115,14 @@ pub(crate) fn map_bollard(
             status_code,
             message,
         } => {
-            if status_code == 404 {
+            let lower = message.to_ascii_lowercase();
+            // 404 also answers for a missing network or volume driver: only "No such
+            // container" (or no message at all) is a missing container.
+            if status_code == 404 && lower.contains("no such image") {
+                DockerError::ImageMissing(id.to_string())
+            } else if status_code == 404
+                && (lower.contains("no such container") || lower.trim().is_empty())
+            {
                 DockerError::NotFound {
                     op: op.to_string(),
                     id: id.to_string(),
@@ -187,6 +200,29 @@ mod tests {
             }
             .to_string(),
             "docker wait x did not finish within 1.5s"
+        );
+    }
+
+    #[test]
+    fn not_found_answers_are_told_apart_by_message() {
+        let e404 = |m: &str| bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            message: m.to_string(),
+        };
+        let map = |m: &str| map_bollard(e404(m), "start", "x", "sock");
+        assert!(map("No such container: x").is_not_found());
+        assert!(matches!(
+            map("No such image: img:1"),
+            DockerError::ImageMissing(i) if i == "x"
+        ));
+        let net = map("network n not found");
+        assert!(
+            matches!(net, DockerError::Api { status: 404, .. }),
+            "{net:?}"
+        );
+        assert_eq!(
+            net.to_string(),
+            "docker start failed (404): network n not found"
         );
     }
 

@@ -45,6 +45,27 @@ pub struct AgentLabels {
 }
 
 impl AgentLabels {
+    /// The labels of an agent container created by the current process (`wave.owner` from
+    /// [`Owner::current`]).
+    pub fn owned_by_current_process(
+        run_id: &str,
+        agent_id: &str,
+        attempt: u32,
+        wave: u32,
+        lane: &str,
+        project: &str,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            run_id: run_id.to_string(),
+            agent_id: agent_id.to_string(),
+            attempt,
+            wave,
+            lane: lane.to_string(),
+            project: project.to_string(),
+            owner: Owner::current()?.to_string(),
+        })
+    }
+
     /// The labels as `(key, value)` pairs.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         vec![

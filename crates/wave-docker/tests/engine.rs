@@ -49,6 +49,9 @@ fn exit_code_and_output_are_reported() {
         case.docker.inspect_state(id.as_str()).unwrap(),
         ContainerState::Created
     );
+    // A never-started container has no exit code to report.
+    let err = case.docker.wait(id.as_str(), LONG).unwrap_err();
+    assert!(matches!(err, DockerError::NotStarted { .. }), "{err:?}");
     case.docker.start(id.as_str()).unwrap();
     let exit = case.docker.wait(id.as_str(), LONG).unwrap();
     assert_eq!(exit.code, 3);
@@ -377,6 +380,18 @@ fn a_missing_image_is_named_in_one_line() {
     spec.image = missing.clone();
     let err = case.docker.create_agent(&spec).unwrap_err();
     assert!(matches!(err, DockerError::ImageMissing(_)), "{err:?}");
+    // A missing network is a 404 too (from `start` on this engine), never a missing image.
+    let mut spec = case.spec("A2", "true");
+    spec.network_mode = format!("wave-docker-test-no-net-{}", std::process::id());
+    let net_err = match case.docker.create_agent(&spec) {
+        Ok(id) => case.docker.start(id.as_str()).unwrap_err(),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(net_err, DockerError::Api { status: 404, .. }),
+        "{net_err:?}"
+    );
+    assert!(net_err.to_string().contains("network"), "{net_err}");
     assert_eq!(
         err.to_string(),
         format!(

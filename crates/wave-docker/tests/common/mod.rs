@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use wave_docker::{container_name, AgentContainerSpec, AgentLabels, DockerClient, Owner};
+use wave_docker::{container_name, AgentContainerSpec, AgentLabels, DockerClient};
 
 /// True when a Docker engine answers; prints SKIP otherwise, and panics instead when
 /// `WAVE_REQUIRE_DOCKER=1` (same convention as `tests/it/support.rs`).
@@ -120,15 +120,15 @@ impl Case {
 
     /// A spec for agent `agent` running `bash -c <script>`, labelled for this case.
     pub fn spec(&self, agent: &str, script: &str) -> AgentContainerSpec {
-        let labels = AgentLabels {
-            run_id: format!("run-{}", self.id),
-            agent_id: agent.to_string(),
-            attempt: 1,
-            wave: 0,
-            lane: format!("t{}", self.id),
-            project: "default".to_string(),
-            owner: Owner::current().expect("owner").to_string(),
-        };
+        let labels = AgentLabels::owned_by_current_process(
+            &format!("run-{}", self.id),
+            agent,
+            1,
+            0,
+            &format!("t{}", self.id),
+            "default",
+        )
+        .expect("owner");
         let name = container_name(&labels.lane, &labels.run_id, 0, 1, agent);
         let mut spec = AgentContainerSpec::new(name, test_image(), labels);
         spec.cmd = vec!["bash".into(), "-c".into(), script.into()];
