@@ -307,6 +307,27 @@ mod tests {
     }
 
     #[test]
+    fn a_silent_engine_is_a_timeout_not_a_hang() {
+        // A socket that accepts connections (kernel backlog) but never answers.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("silent.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let endpoint = format!("unix://{}", path.display());
+        let started = std::time::Instant::now();
+        let err = DockerClient::connect_with(ClientConfig {
+            endpoint: Some(endpoint.clone()),
+            call_timeout: Duration::from_millis(200),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(
+            err.to_string(),
+            format!("docker version at {endpoint} did not finish within 200ms")
+        );
+    }
+
+    #[test]
     fn a_missing_socket_is_unreachable_in_one_line() {
         let err = DockerClient::connect_with(ClientConfig {
             endpoint: Some("unix:///nonexistent/docker.sock".into()),

@@ -8,7 +8,7 @@ mod common;
 use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, Instant};
 
-use common::{docker_available, shared_dir, test_image, wait_for_file, Case};
+use common::{docker_available, shared_dir, test_image, wait_for_file, Case, TestVolume};
 use wave_docker::{ContainerState, DockerError, Limits, MountSpec, Owner, MIN_API_VERSION};
 
 const LONG: Duration = Duration::from_secs(60);
@@ -478,4 +478,40 @@ fn reap_orphans_removes_only_dead_owner_inactive_run_containers() {
         case.docker.inspect_state(&lookalike).unwrap(),
         ContainerState::Missing
     );
+}
+
+#[test]
+fn named_volumes_are_shared_and_read_only_means_read_only() {
+    if !docker_available("named_volumes_are_shared_and_read_only_means_read_only") {
+        return;
+    }
+    let case = Case::new("volume");
+    let volume = TestVolume::create(&case);
+    let vol = |read_only| MountSpec::Volume {
+        name: volume.name.clone(),
+        target: "/state".into(),
+        read_only,
+    };
+    // The writer runs as root (a fresh volume is root-owned) with a read-only root filesystem
+    // and a /tmp tmpfs.
+    let mut writer = case.spec(
+        "A1",
+        "echo shared > /state/f && echo t > /tmp/t && ! touch /rootfs-write 2>/dev/null",
+    );
+    writer.mounts.push(vol(false));
+    writer.read_only_rootfs = true;
+    writer
+        .tmpfs
+        .push(wave_docker::TmpfsSpec::tmp(Some(1 << 20)));
+    let mut reader = case.spec(
+        "A2",
+        "test \"$(cat /state/f)\" = shared && ! touch /state/g 2>/dev/null",
+    );
+    reader.mounts.push(vol(true));
+    for spec in [writer, reader] {
+        let id = case.docker.create_agent(&spec).unwrap();
+        case.docker.start(id.as_str()).unwrap();
+        let exit = case.docker.wait(id.as_str(), LONG).unwrap();
+        assert_eq!(exit.code, 0, "{}", spec.labels.agent_id);
+    }
 }

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{docker_available, shared_dir, test_image, Case};
+use common::{docker_available, shared_dir, test_image, Case, TestVolume};
 use wave_docker::{DockerClient, MountSpec};
 
 const PROBE_ENV: &str = "WAVE_DOCKER_SELF_PROBE";
@@ -59,17 +59,7 @@ fn self_mounts_translate_paths_inside_a_supervisor_container() {
         );
     }
     let workspace = shared_dir();
-    let volume = format!("wave-docker-test-{}", case.id);
-    let _volume_guard = VolumeGuard(volume.clone());
-    let ok = Command::new("docker")
-        .args(["volume", "create", "--label", "wave.test=1", &volume])
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let volume = TestVolume::create(&case);
 
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new("docker");
@@ -83,7 +73,7 @@ fn self_mounts_translate_paths_inside_a_supervisor_container() {
         .args(["-v", "/var/run/docker.sock:/var/run/docker.sock"])
         .args(["-v", &format!("{}:/probe:ro", exe.display())])
         .args(["-v", &format!("{}:/workspace", workspace.path().display())])
-        .args(["-v", &format!("{volume}:/state")])
+        .args(["-v", &format!("{}:/state", volume.name)])
         .args([test_image(), "/probe", "--exact", PROBE_TEST])
         .args(["--nocapture", "--test-threads=1"])
         .output()
@@ -105,34 +95,8 @@ fn self_mounts_translate_paths_inside_a_supervisor_container() {
         &lines[1..],
         [
             format!("PROBE /workspace/sub/file bind {ws}/sub/file /workspace/sub/file").as_str(),
-            format!("PROBE /state/x/y volume {volume} /state").as_str(),
+            format!("PROBE /state/x/y volume {} /state", volume.name).as_str(),
             "PROBE /etc/passwd unmounted",
         ]
     );
-}
-
-/// Removes the named volume on drop.
-struct VolumeGuard(String);
-
-impl Drop for VolumeGuard {
-    fn drop(&mut self) {
-        // The probe container holds the volume until the case guard removes it, which happens
-        // after this guard (declared later, dropped first): remove the container first.
-        let _ = Command::new("docker")
-            .args([
-                "rm",
-                "-f",
-                &format!("wave-docker-selfprobe-{}", self.case_id()),
-            ])
-            .output();
-        let _ = Command::new("docker")
-            .args(["volume", "rm", "-f", &self.0])
-            .output();
-    }
-}
-
-impl VolumeGuard {
-    fn case_id(&self) -> &str {
-        self.0.trim_start_matches("wave-docker-test-")
-    }
 }

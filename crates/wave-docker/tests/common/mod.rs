@@ -88,6 +88,7 @@ pub fn test_image() -> &'static str {
 fn start_watcher(pid: u32, tag: &str) {
     let script = "cat >/dev/null; \
         docker ps -aq --filter \"label=wave.test.pid=$1\" | xargs -r docker rm -f >/dev/null 2>&1; \
+        docker volume ls -q --filter \"label=wave.test.pid=$1\" | xargs -r docker volume rm -f >/dev/null 2>&1; \
         docker rmi -f \"$2\" >/dev/null 2>&1; exit 0";
     let child = Command::new("sh")
         .args(["-c", script, "sh", &pid.to_string(), tag])
@@ -156,6 +157,53 @@ impl Drop for Case {
                 let _ = self.docker.remove(&c.id);
             }
         }
+    }
+}
+
+/// A named volume labelled for this process, removed on drop (after the case's containers,
+/// which would otherwise keep it in use).
+pub struct TestVolume {
+    /// The volume's name.
+    pub name: String,
+    case_id: String,
+}
+
+impl TestVolume {
+    /// Creates `wave-docker-test-<case id>`.
+    pub fn create(case: &Case) -> Self {
+        let name = format!("wave-docker-test-{}", case.id);
+        let out = Command::new("docker")
+            .args(["volume", "create", "--label", "wave.test=1", "--label"])
+            .arg(format!("wave.test.pid={}", std::process::id()))
+            .arg(&name)
+            .output()
+            .expect("spawn docker volume create");
+        assert!(
+            out.status.success(),
+            "docker volume create: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self {
+            name,
+            case_id: case.id.clone(),
+        }
+    }
+}
+
+impl Drop for TestVolume {
+    fn drop(&mut self) {
+        let filter = format!("label=wave.test.case={}", self.case_id);
+        let _ = Command::new("sh")
+            .args([
+                "-c",
+                "docker ps -aq --filter \"$1\" | xargs -r docker rm -f",
+                "sh",
+            ])
+            .arg(&filter)
+            .output();
+        let _ = Command::new("docker")
+            .args(["volume", "rm", "-f", &self.name])
+            .output();
     }
 }
 
