@@ -292,6 +292,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_client_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<DockerClient>();
+    }
+
+    #[test]
     fn api_versions_below_1_41_are_refused() {
         let v = |major, minor| ClientVersion {
             major_version: major,

@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use crate::client::DockerClient;
 use crate::error::{map_bollard, one_line, DockerError};
 use crate::labels::{
-    LABEL_AGENT_ID, LABEL_ATTEMPT, LABEL_LANE, LABEL_OWNER, LABEL_PROJECT, LABEL_RUN_ID,
+    Owner, LABEL_AGENT_ID, LABEL_ATTEMPT, LABEL_LANE, LABEL_OWNER, LABEL_PROJECT, LABEL_RUN_ID,
 };
 use crate::reap::{should_reap, ContainerSummary};
 use crate::selfmount::{container_id_candidates, MountSource, SelfMount, SelfMounts};
@@ -32,6 +32,18 @@ pub struct ContainerExit {
     pub code: i64,
     /// The kernel's OOM killer killed a process of the container.
     pub oom_killed: bool,
+}
+
+/// Whether the process named in a `wave.owner` label still runs, as far as can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerLiveness {
+    /// It runs (same host, same pid, same start time).
+    Alive,
+    /// It is gone: same host and its pid is dead or reused, or its host was a container that
+    /// no longer runs.
+    Dead,
+    /// It cannot be told from here (another host, or a container that still runs).
+    Unknown,
 }
 
 /// Where a container stands.
@@ -367,6 +379,31 @@ impl DockerClient {
             }));
         }
         Ok(None)
+    }
+
+    /// Whether the owner `<host>:<pid>:<starttime>` still runs. On this host: by pid and start
+    /// time. Elsewhere, when the host is a container's default hostname (its 12-digit short id):
+    /// [`OwnerLiveness::Dead`] when that container is gone, exited, or never started (a
+    /// supervisor container that was recreated or removed), [`OwnerLiveness::Unknown`] while it
+    /// runs. Otherwise unknown. A reaper treats only `Dead` as gone.
+    pub fn owner_liveness(&self, owner: &str) -> Result<OwnerLiveness, DockerError> {
+        let Some(owner) = Owner::parse(owner) else {
+            return Ok(OwnerLiveness::Unknown);
+        };
+        match owner.is_alive_here() {
+            Some(true) => return Ok(OwnerLiveness::Alive),
+            Some(false) => return Ok(OwnerLiveness::Dead),
+            None => {}
+        }
+        if !(owner.host.len() == 12 && owner.host.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Ok(OwnerLiveness::Unknown);
+        }
+        Ok(match self.inspect_state(&owner.host)? {
+            ContainerState::Running => OwnerLiveness::Unknown,
+            ContainerState::Missing | ContainerState::Exited(_) | ContainerState::Created => {
+                OwnerLiveness::Dead
+            }
+        })
     }
 
     /// Removes the wave containers of `lane` and `project` whose owner is gone (`owner_alive`

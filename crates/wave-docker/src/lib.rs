@@ -47,7 +47,7 @@ pub mod selfmount;
 pub mod spec;
 
 pub use client::{ClientConfig, DockerClient, EngineVersion};
-pub use containers::{ContainerExit, ContainerState};
+pub use containers::{ContainerExit, ContainerState, OwnerLiveness};
 pub use error::{DockerError, MIN_API_VERSION};
 pub use labels::{AgentLabels, Owner};
 pub use reap::ContainerSummary;

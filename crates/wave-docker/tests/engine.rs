@@ -9,7 +9,9 @@ use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, Instant};
 
 use common::{docker_available, shared_dir, test_image, wait_for_file, Case, TestVolume};
-use wave_docker::{ContainerState, DockerError, Limits, MountSpec, Owner, MIN_API_VERSION};
+use wave_docker::{
+    ContainerState, DockerError, Limits, MountSpec, Owner, OwnerLiveness, MIN_API_VERSION,
+};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -514,4 +516,35 @@ fn named_volumes_are_shared_and_read_only_means_read_only() {
         let exit = case.docker.wait(id.as_str(), LONG).unwrap();
         assert_eq!(exit.code, 0, "{}", spec.labels.agent_id);
     }
+}
+
+#[test]
+fn owner_liveness_sees_pids_and_supervisor_containers() {
+    if !docker_available("owner_liveness_sees_pids_and_supervisor_containers") {
+        return;
+    }
+    let case = Case::new("liveness");
+    let me = Owner::current().unwrap();
+    let live = |o: &str| case.docker.owner_liveness(o).unwrap();
+    assert_eq!(live(&me.to_string()), OwnerLiveness::Alive);
+    let reused = Owner {
+        start_ticks: me.start_ticks + 1,
+        ..me.clone()
+    };
+    assert_eq!(live(&reused.to_string()), OwnerLiveness::Dead);
+    assert_eq!(live("not-an-owner"), OwnerLiveness::Unknown);
+    assert_eq!(live("some-other-host:1:1"), OwnerLiveness::Unknown);
+    // An owner inside a supervisor container (hostname = short id): unknown while that
+    // container runs, dead once it has exited or is gone.
+    let id = case
+        .docker
+        .create_agent(&case.spec("S1", "sleep 1000"))
+        .unwrap();
+    let short = &id.as_str()[..12];
+    let inside = format!("{short}:1:100");
+    assert_eq!(live(&inside), OwnerLiveness::Dead, "never started");
+    case.docker.start(id.as_str()).unwrap();
+    assert_eq!(live(&inside), OwnerLiveness::Unknown);
+    case.docker.remove(id.as_str()).unwrap();
+    assert_eq!(live(&inside), OwnerLiveness::Dead);
 }
