@@ -94,6 +94,18 @@ impl DockerClient {
         }
     }
 
+    /// [`Self::create_agent`] then [`Self::start`]; when the start fails the container is
+    /// removed again (best effort) before the start's error is returned, so a failed start
+    /// leaves nothing behind.
+    pub fn create_and_start(&self, spec: &AgentContainerSpec) -> Result<ContainerId, DockerError> {
+        let id = self.create_agent(spec)?;
+        if let Err(e) = self.start(id.as_str()) {
+            let _ = self.remove(id.as_str());
+            return Err(e);
+        }
+        Ok(id)
+    }
+
     /// Starts a created container (a running one is left alone).
     pub fn start(&self, id: &str) -> Result<(), DockerError> {
         let r = self.call(

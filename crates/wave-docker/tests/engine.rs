@@ -385,10 +385,12 @@ fn a_missing_image_is_named_in_one_line() {
     // A missing network is a 404 too (from `start` on this engine), never a missing image.
     let mut spec = case.spec("A2", "true");
     spec.network_mode = format!("wave-docker-test-no-net-{}", std::process::id());
-    let net_err = match case.docker.create_agent(&spec) {
-        Ok(id) => case.docker.start(id.as_str()).unwrap_err(),
-        Err(e) => e,
-    };
+    let net_err = case.docker.create_and_start(&spec).unwrap_err();
+    // The failed start left nothing behind.
+    assert_eq!(
+        case.docker.inspect_state(&spec.name).unwrap(),
+        ContainerState::Missing
+    );
     assert!(
         matches!(net_err, DockerError::Api { status: 404, .. }),
         "{net_err:?}"
