@@ -9,6 +9,7 @@ mod support;
 mod compat;
 mod compose;
 mod container_init;
+mod containers;
 mod docker_image;
 mod dry_run;
 mod fault_loop;

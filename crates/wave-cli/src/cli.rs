@@ -113,6 +113,15 @@ pub struct DoctorArgs {
     pub lane: Option<String>,
 }
 
+/// `--agent-runtime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentRuntimeArg {
+    /// A detached `wave agent-runner` process per agent.
+    Process,
+    /// A sibling Docker container per agent.
+    Container,
+}
+
 /// Where upstream would open agent terminals; accepted for compatibility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TerminalSurface {
@@ -181,6 +190,32 @@ pub struct LaunchArgs {
     /// Most agents running at once (default: 4 per available CPU). Not an upstream flag.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub max_concurrent_agents: Option<u32>,
+    /// Where agents run: `process` (a detached runner each) or `container` (a sibling Docker
+    /// container each; needs --agent-image). Not an upstream flag.
+    #[arg(long, env = "WAVE_AGENT_RUNTIME", value_enum, default_value_t = AgentRuntimeArg::Process)]
+    pub agent_runtime: AgentRuntimeArg,
+    /// The image agent containers run (`--agent-runtime container`); it must hold `bash`, `tee`
+    /// and the executor. Never pulled unless --pull.
+    #[arg(long, env = "WAVE_AGENT_IMAGE", value_name = "IMAGE")]
+    pub agent_image: Option<String>,
+    /// Network mode of agent containers (`none`, `bridge`, a network name).
+    #[arg(long, default_value = "bridge", value_name = "MODE")]
+    pub agent_network: String,
+    /// Memory limit per agent container, in MiB (swap limited to the same).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(4..=1_048_576), value_name = "MIB")]
+    pub agent_memory_mib: Option<u64>,
+    /// CPU limit per agent container (e.g. 0.5, 2).
+    #[arg(long, value_name = "CPUS")]
+    pub agent_cpus: Option<f64>,
+    /// Process limit per agent container.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "N")]
+    pub agent_pids_limit: Option<u64>,
+    /// Agent containers get a read-only root filesystem (with a /tmp tmpfs).
+    #[arg(long)]
+    pub agent_read_only: bool,
+    /// Pull a missing --agent-image instead of failing.
+    #[arg(long)]
+    pub pull: bool,
     /// Default executor for agents that do not choose one (codex, claude, opencode, local).
     #[arg(long, value_name = "ID")]
     pub executor: Option<String>,

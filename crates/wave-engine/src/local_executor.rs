@@ -130,6 +130,16 @@ pub fn run_with(
         if let Ok(status) = fs::read_to_string("/proc/self/status") {
             let _ = fs::write(dir.join(format!("{agent}.status")), status);
         }
+        let socket = ["/var/run/docker.sock", "/run/docker.sock"]
+            .iter()
+            .any(|p| Path::new(p).exists());
+        let _ = fs::write(
+            dir.join(format!("{agent}.files")),
+            format!(
+                "docker.sock={}\n",
+                if socket { "present" } else { "absent" }
+            ),
+        );
     }
     say(out, &header_line(&prompt_path, &plan))?;
     if let Some(delay) = plan.delay.filter(|d| !d.is_zero()) {

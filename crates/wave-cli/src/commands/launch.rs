@@ -12,8 +12,10 @@ use wave_engine::dry_run::DryRunOptions;
 use wave_engine::lane::LaneRequest;
 use wave_engine::launch::{LaunchError, LaunchOptions};
 
+use crate::cli::AgentRuntimeArg;
 use crate::cli::{LaunchArgs, TerminalSurface};
 use crate::exit::Code;
+use wave_engine::launch::container::{AgentRuntime, ContainerSettings};
 
 /// Stage two: the validated launch request.
 #[derive(Debug)]
@@ -120,6 +122,8 @@ pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<
         drain_timeout: Duration::from_secs(args.drain_timeout),
         agent_context: Default::default(),
         secrets: Default::default(),
+        agent_runtime: agent_runtime(args)?,
+        container: None,
     };
     Ok(Invocation {
         live,
@@ -218,6 +222,40 @@ pub fn record_supervised_exit(outcome: &anyhow::Result<Code>) {
     let record = serde_json::json!({"exitCode": code, "completedAt": now});
     if let Err(err) = wave_store::write_json_atomic(Path::new(&path), &record) {
         eprintln!("wave: warning: could not record the launcher's exit: {err}");
+    }
+}
+
+/// `--agent-runtime` and the container flags, checked (an image is required; limits are
+/// positive).
+fn agent_runtime(args: &LaunchArgs) -> anyhow::Result<AgentRuntime> {
+    match args.agent_runtime {
+        AgentRuntimeArg::Process => Ok(AgentRuntime::Process),
+        AgentRuntimeArg::Container => {
+            let Some(image) = args.agent_image.clone().filter(|i| !i.trim().is_empty()) else {
+                anyhow::bail!(
+                    "--agent-image: required with --agent-runtime container (an image with bash, tee and the executor)"
+                );
+            };
+            let nano_cpus = match args.agent_cpus {
+                Some(c) if c.is_finite() && c > 0.0 && c <= 1024.0 => Some((c * 1e9) as i64),
+                Some(c) => {
+                    anyhow::bail!("--agent-cpus: expected a number of CPUs in (0, 1024], got {c}")
+                }
+                None => None,
+            };
+            if args.agent_network.trim().is_empty() {
+                anyhow::bail!("--agent-network: expected a network mode such as none or bridge");
+            }
+            Ok(AgentRuntime::Container(ContainerSettings {
+                image,
+                network: args.agent_network.trim().to_string(),
+                memory_bytes: args.agent_memory_mib.map(|m| (m * 1024 * 1024) as i64),
+                nano_cpus,
+                pids_limit: args.agent_pids_limit.map(|p| p as i64),
+                read_only_rootfs: args.agent_read_only,
+                pull: args.pull,
+            }))
+        }
     }
 }
 

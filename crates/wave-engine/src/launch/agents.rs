@@ -92,16 +92,22 @@ fn start_agent(
     };
     let payload_path = prepared.overlay_dir.join("runner-payload.json");
     wave_runtime::write_payload(&payload_path, &payload)?;
-    wave_store::write_json_atomic_relaxed(
-        &prepared.files.runtime,
-        &RuntimeRecord::launching(&payload, &now_iso()),
-    )?;
     let secrets: Vec<(String, String)> = options
         .secrets
         .0
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    if let Some(backend) = &options.container {
+        let ExecCommand::Shell(script) = payload.command.clone() else {
+            unreachable!("launcher payloads are shell scripts")
+        };
+        return backend.start(prepared, &payload, script, &secrets, done);
+    }
+    wave_store::write_json_atomic_relaxed(
+        &prepared.files.runtime,
+        &RuntimeRecord::launching(&payload, &now_iso()),
+    )?;
     let runner =
         wave_runtime::spawn_detached_with_env(&payload_path, &options.wave_binary, &secrets)?;
     watch(
@@ -166,6 +172,28 @@ fn adoptable(
     (finished || live || exit_file).then_some(payload)
 }
 
+/// The payload of an agent whose container a relaunch may adopt: same wave, prompt and attempt
+/// in this supervisor run (resumed launcher), or an unsupervised relaunch of the same agent,
+/// and no outcome recorded yet.
+fn container_adoptable(
+    prepared: &PreparedAgent,
+    attempt: u32,
+    prompt_hash: &str,
+    options: &LaunchOptions,
+) -> Option<RunnerPayload> {
+    let payload =
+        wave_runtime::read_payload(&prepared.overlay_dir.join("runner-payload.json")).ok()?;
+    let same = payload.wave_number == WaveNumber::from(prepared.wave)
+        && payload.prompt_hash.as_deref() == Some(prompt_hash)
+        && payload.run_id == options.run_id
+        && (options.run_id.is_none() || (options.resume && payload.attempt == attempt));
+    let finished = wave_runtime::read_status_if_present(&prepared.files.status)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.attempt == payload.attempt);
+    (same && !finished).then_some(payload)
+}
+
 /// Starts the agent — or, in a resumed launcher, re-attaches to the run of it that is already
 /// going (or already finished) in this attempt — and sends its id on `done` when it ends.
 #[allow(clippy::too_many_arguments)]
@@ -179,6 +207,15 @@ pub(super) fn start_or_adopt(
     options: &LaunchOptions,
     done: mpsc::Sender<String>,
 ) -> Result<Started, LaunchError> {
+    if let Some(backend) = &options.container {
+        // A container of this agent's attempt (running, or exited with its outcome not yet
+        // recorded) is adopted by its labels.
+        if let Some(payload) = container_adoptable(prepared, attempt, prompt_hash, options) {
+            if backend.adopt(&payload, done.clone()) {
+                return Ok(Started::Adopted);
+            }
+        }
+    }
     if let Some(payload) = adoptable(prepared, attempt, prompt_hash, options) {
         watch(prepared.agent_id.to_string(), payload, None, done);
         return Ok(Started::Adopted);

@@ -48,10 +48,22 @@ pub(super) fn drain(
     rx: &mpsc::Receiver<String>,
     budget: Duration,
     log: &mut WaveLog,
+    container: Option<&std::sync::Arc<super::container::ContainerBackend>>,
 ) -> Result<Vec<DrainedAgent>, LaunchError> {
     let started = Instant::now();
     let mut signalled: Vec<String> = Vec::new();
-    for (id, run) in running.iter() {
+    if let Some(backend) = container {
+        // Container agents: `docker stop` each (in parallel); their watchers record them.
+        for (id, run) in running.iter() {
+            let overlay = &prepared[run.prepared_index].overlay_dir;
+            if let Ok(payload) = wave_runtime::read_payload(&overlay.join("runner-payload.json")) {
+                let backend = backend.clone();
+                std::thread::spawn(move || backend.stop(&payload));
+                signalled.push(id.clone());
+            }
+        }
+    }
+    for (id, run) in running.iter().filter(|_| container.is_none()) {
         let Ok(Some(record)) =
             wave_runtime::read_runtime_record(&prepared[run.prepared_index].files.runtime)
         else {

@@ -42,6 +42,7 @@ use crate::manifest::InventoryError;
 use crate::prepare::{json_bytes, prepare_agent, PrepareError, PreparedAgent};
 
 mod agents;
+pub mod container;
 pub mod drain;
 mod records;
 
@@ -96,6 +97,10 @@ pub struct LaunchOptions {
     /// The run's passed-through credential values (supervised runs; read from the run's
     /// secret file, never written anywhere else).
     pub secrets: Secrets,
+    /// Where agents run (`--agent-runtime`).
+    pub agent_runtime: container::AgentRuntime,
+    /// The connected container backend (set by [`run`] for `--agent-runtime container`).
+    pub container: Option<std::sync::Arc<container::ContainerBackend>>,
 }
 
 /// Credential values for the runners' environment; `Debug` prints the names only.
@@ -171,6 +176,10 @@ pub enum LaunchError {
         /// Each agent that was running, with its recorded outcome.
         agents: Vec<drain::DrainedAgent>,
     },
+    /// The container backend cannot run agents (engine unreachable, API too old, image
+    /// missing, repository not mountable, a failed create).
+    #[error("{0}")]
+    Container(String),
     /// The driver asked to wait while nothing was running (a bug, reported instead of hanging).
     #[error("wave {wave}: the driver is waiting but no agent is running")]
     Stalled {
@@ -264,6 +273,34 @@ pub fn run(
                 .unwrap_or_else(|| paths.orchestrator_state_dir().join("slots")),
         ),
         agent_context: agent_context(repo_root, loaded, options.run_id),
+        container: match &options.agent_runtime {
+            container::AgentRuntime::Process => None,
+            container::AgentRuntime::Container(settings) => {
+                let backend = container::ContainerBackend::connect(
+                    settings,
+                    repo_root,
+                    &options.wave_binary,
+                    &loaded.lane.lane,
+                    &loaded.lane.project_id,
+                )?;
+                // Containers of a gone owner whose run is over or unknown are removed; those of
+                // this run (or, unsupervised, of this lane) are adopted as their agents come up.
+                let tree = paths.supervisor();
+                let ours = options.run_id.map_or_else(
+                    || container::unsupervised_run_label(repo_root),
+                    |r| r.to_string(),
+                );
+                backend.reap(|run| {
+                    run == ours
+                        || run
+                            .parse::<RunId>()
+                            .ok()
+                            .and_then(|id| crate::supervisor::observe::read_run(&tree, id).ok())
+                            .is_some_and(|v| !v.state.is_terminal())
+                });
+                Some(std::sync::Arc::new(backend))
+            }
+        },
         secrets: match options.run_id {
             Some(run) => Secrets(crate::supervisor::secrets::read(&paths.supervisor(), run)),
             None => Secrets::default(),
@@ -478,7 +515,14 @@ fn interrupted(
     let signal = init
         .stop_signal()
         .unwrap_or(nix::sys::signal::Signal::SIGTERM);
-    match drain::drain(running, prepared, rx, options.drain_timeout, log) {
+    match drain::drain(
+        running,
+        prepared,
+        rx,
+        options.drain_timeout,
+        log,
+        options.container.as_ref(),
+    ) {
         Ok(agents) => LaunchError::Interrupted {
             wave,
             signal: signal.as_str().to_string(),
