@@ -366,3 +366,49 @@ fn a_killed_launchers_containers_are_adopted_and_a_drain_stops_them() {
         "the stopped container is removed"
     );
 }
+
+#[test]
+fn a_missing_agent_image_is_one_line_before_anything_is_queued_or_started() {
+    let test = "a_missing_agent_image_is_one_line_before_anything_is_queued_or_started";
+    if !docker_available(test) {
+        return;
+    }
+    let repo = TestRepo::initialised();
+    let image = "wave-it-no-such-image:missing";
+    let out = repo.wave(&[
+        "submit",
+        "--no-daemon",
+        "--agent-runtime",
+        "container",
+        "--agent-image",
+        image,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(image) && err.lines().count() == 1, "{err}");
+    assert!(!repo.path(".tmp").exists(), "nothing queued");
+    let out = repo.wave(&[
+        "launch",
+        "--agent-runtime",
+        "container",
+        "--agent-image",
+        image,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(image), "{}", stderr(&out));
+    assert!(
+        !repo.path(".tmp/main-wave-launcher/status").exists(),
+        "nothing started"
+    );
+    let out = repo.wave(&["launch", "--agent-runtime", "container"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--agent-image"), "{}", stderr(&out));
+    let out = repo
+        .command(&["doctor"])
+        .env("WAVE_AGENT_RUNTIME", "container")
+        .env("WAVE_AGENT_IMAGE", image)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(image), "{}", stderr(&out));
+}

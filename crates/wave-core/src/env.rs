@@ -47,6 +47,11 @@ env_vars! {
     /// (`--drain-timeout` of `launch` and `supervise`; default 8, below Docker's 10 s stop
     /// timeout). A daemon passes its launchers one second less.
     WAVE_DRAIN_TIMEOUT = "WAVE_DRAIN_TIMEOUT", User;
+    /// Where agents run: `process` (default) or `container` (`--agent-runtime`); `wave doctor`
+    /// checks the engine and image when it says `container`.
+    WAVE_AGENT_RUNTIME = "WAVE_AGENT_RUNTIME", User;
+    /// The image of agent containers (`--agent-image`).
+    WAVE_AGENT_IMAGE = "WAVE_AGENT_IMAGE", User;
     /// Log filter of the structured diagnostics on stderr (`info` by default; an `EnvFilter`
     /// directive such as `debug` or `wave_engine=debug`).
     WAVE_LOG = "WAVE_LOG", User;

@@ -55,6 +55,17 @@ pub fn run(repo_root: PathBuf, args: &SubmitArgs) -> anyhow::Result<Code> {
         args.launch.start_wave
     };
     wave_engine::dry_run::select_waves(&loaded, start, args.launch.end_wave)?;
+    // Container agents: the engine, its API and the image are checked now, not when the
+    // launcher starts (a run that cannot start is never queued).
+    if let wave_engine::launch::container::AgentRuntime::Container(settings) =
+        &invocation.live.agent_runtime
+    {
+        wave_engine::launch::container::preflight(
+            settings,
+            &repo_root,
+            &std::env::current_exe().context("locate the wave binary")?,
+        )?;
+    }
     let paths = wave_engine::dry_run::lane_paths(&repo_root, &loaded.lane, RunVariant::Live)?;
     wave_engine::state_guard::prepare_state_tree(&paths)?;
     let who = Identity {

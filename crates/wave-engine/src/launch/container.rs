@@ -435,6 +435,27 @@ fn docker(err: DockerError) -> LaunchError {
     LaunchError::Container(err.to_string())
 }
 
+/// Checks, before anything is queued or started, that agent containers can run: the engine
+/// answers with API ≥ 1.41, the image is there, the repository can be mounted. Returns a
+/// one-line summary (`engine API 1.41; image I; mounts /repo, …`).
+pub fn preflight(
+    settings: &ContainerSettings,
+    repo_root: &Path,
+    wave_binary: &Path,
+) -> Result<String, LaunchError> {
+    let backend = ContainerBackend::connect(settings, repo_root, wave_binary, "main", "default")?;
+    Ok(format!(
+        "docker engine API {}; image {} present; agent mounts {}",
+        backend.client.api_version(),
+        settings.image,
+        mount_targets(&backend)
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 /// The paths the backend mounts (for `wave doctor` and docs).
 pub fn mount_targets(backend: &ContainerBackend) -> Vec<PathBuf> {
     backend
