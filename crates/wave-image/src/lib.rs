@@ -1,0 +1,217 @@
+//! `wave-image`: reproducible container images of `wave`, written without Docker.
+//!
+//! [`build`] turns an image definition (`images/supervisor.json`, see [`definition`]), the
+//! static `wave` binary and the build host's static toolset into layers ([`layer`]), an image
+//! config ([`config`]) and a manifest, optionally on top of a base image ([`base`]); [`write`]
+//! writes them as an OCI image layout tar or a `docker load` archive.
+//!
+//! Determinism: the same inputs and the same epoch (`SOURCE_DATE_EPOCH`, else 0) give
+//! byte-identical archives — sorted entries, fixed mtimes, owners and modes, a fixed gzip header
+//! and level, and JSON with a fixed key order.
+
+pub mod base;
+pub mod config;
+pub mod definition;
+pub mod digest;
+pub mod layer;
+pub mod write;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use definition::{Definition, HostInputs};
+pub use digest::Digest;
+pub use write::{Blob, Format, Image};
+
+/// What can go wrong while building an image.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A definition, path or flag value is invalid.
+    #[error("{0}")]
+    Definition(String),
+    /// A toolset binary or required host file is missing.
+    #[error("{0}")]
+    Toolset(String),
+    /// The base image cannot be used.
+    #[error("base image {}: {msg}", path.display())]
+    Base {
+        /// The base tar.
+        path: PathBuf,
+        /// What is wrong with it.
+        msg: String,
+    },
+    /// Reading or writing failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done (names the file).
+        what: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// The inputs of one build.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    /// What goes into the image.
+    pub definition: Definition,
+    /// Host files: the `wave` binary, whether to include the toolset.
+    pub host: HostInputs,
+    /// `name:tag` (see [`normalise_tag`]).
+    pub tag: String,
+    /// A base image tar (`docker save` or OCI layout).
+    pub base: Option<PathBuf>,
+    /// Seconds since the Unix epoch stamped on every entry and in `created`.
+    pub epoch: u64,
+    /// `org.opencontainers.image.version`.
+    pub version: String,
+    /// `org.opencontainers.image.source`.
+    pub source: String,
+}
+
+/// Builds the image in memory (our layers compressed; base layers stay in the base tar).
+pub fn build(req: &BuildRequest) -> Result<Image, Error> {
+    let architecture = elf_architecture(&req.host.wave_binary)?;
+    let created = config::rfc3339(req.epoch);
+    let base = req.base.as_deref().map(base::read).transpose()?;
+    let mut layers = Vec::new();
+    for (builder, created_by) in req.definition.layers(&req.host)? {
+        layers.push(builder.finish(req.epoch, &created_by)?);
+    }
+    let runtime = req
+        .definition
+        .runtime_config(&req.version, &req.source, &created);
+    let diff_ids: Vec<Digest> = layers.iter().map(|l| l.diff_id.clone()).collect();
+    let history: Vec<config::HistoryLine> = layers
+        .iter()
+        .map(|l| config::HistoryLine {
+            created_by: l.created_by.clone(),
+        })
+        .collect();
+    let input = config::ConfigInput {
+        architecture,
+        created: &created,
+        runtime: &runtime,
+        diff_ids: &diff_ids,
+        history: &history,
+    };
+    let (config_json, mut blobs) = match base {
+        None => (config::from_scratch(&input), Vec::new()),
+        Some(base_image) => {
+            let path = req.base.clone().unwrap_or_default();
+            let merged = config::merge(&base_image.config, &input)
+                .map_err(|msg| Error::Base { path, msg })?;
+            (merged, base_image.layers)
+        }
+    };
+    blobs.extend(
+        layers
+            .into_iter()
+            .map(|l| Blob::memory(l.blob, layer::MEDIA_TYPE_LAYER_GZIP)),
+    );
+    let config_blob = Blob::memory(config::to_bytes(&config_json), config::MEDIA_TYPE_CONFIG);
+    Ok(Image::new(
+        req.tag.clone(),
+        architecture,
+        config_blob,
+        blobs,
+        req.epoch,
+    ))
+}
+
+/// The OCI architecture of an ELF executable (from `e_machine`).
+pub fn elf_architecture(path: &Path) -> Result<&'static str, Error> {
+    let mut head = Vec::with_capacity(20);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(20).read_to_end(&mut head))
+        .map_err(|e| Error::io(format!("read the wave binary {}", path.display()), e))?;
+    if head.len() < 20 || &head[..4] != b"\x7fELF" {
+        return Err(Error::Definition(format!(
+            "{}: expected a static Linux (ELF) wave executable",
+            path.display()
+        )));
+    }
+    let machine = if head[5] == 1 {
+        u16::from_le_bytes([head[18], head[19]])
+    } else {
+        u16::from_be_bytes([head[18], head[19]])
+    };
+    match machine {
+        0x3e => Ok("amd64"),
+        0xb7 => Ok("arm64"),
+        other => Err(Error::Definition(format!(
+            "{}: ELF machine {other:#x} is neither x86_64 nor aarch64",
+            path.display()
+        ))),
+    }
+}
+
+/// `name[:tag]` checked as Docker does (lower-case name components, optional registry host),
+/// with `:latest` added when the tag is missing.
+pub fn normalise_tag(text: &str) -> Result<String, Error> {
+    let bad = |why: &str| {
+        Error::Definition(format!(
+            "--tag {text:?}: {why} (expected NAME[:TAG], e.g. wave-supervisor:dev)"
+        ))
+    };
+    let last_slash = text.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match text[last_slash..].rfind(':') {
+        Some(i) => (&text[..last_slash + i], &text[last_slash + i + 1..]),
+        None => (text, "latest"),
+    };
+    let tag_ok = !tag.is_empty()
+        && tag.len() <= 128
+        && !tag.starts_with(['.', '-'])
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if !tag_ok {
+        return Err(bad("bad tag"));
+    }
+    if name.is_empty() {
+        return Err(bad("empty name"));
+    }
+    let parts: Vec<&str> = name.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let host = i == 0 && parts.len() > 1 && (part.contains(['.', ':']) || *part == "localhost");
+        let ok = !part.is_empty()
+            && part.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'.' | b'_' | b'-')
+                    || (host && (b == b':' || b.is_ascii_uppercase()))
+            })
+            && part.starts_with(|c: char| c.is_ascii_alphanumeric());
+        if !ok {
+            return Err(bad(
+                "name components are lower-case letters, digits and . _ -",
+            ));
+        }
+    }
+    Ok(format!("{name}:{tag}"))
+}
+
+/// The build epoch: `SOURCE_DATE_EPOCH` when set, else 0.
+pub fn epoch_from_env(value: Option<&str>) -> Result<u64, Error> {
+    match value {
+        None => Ok(0),
+        Some(v) if v.trim().is_empty() => Ok(0),
+        Some(v) => v.trim().parse().map_err(|_| {
+            Error::Definition(format!(
+                "SOURCE_DATE_EPOCH={v:?}: expected whole seconds since 1970-01-01"
+            ))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;
