@@ -23,6 +23,11 @@ pub use definition::{Definition, HostInputs};
 pub use digest::Digest;
 pub use write::{Blob, Format, Image};
 
+/// `org.opencontainers.image.version` of images built by this crate (the workspace version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// `org.opencontainers.image.source` (the workspace repository).
+pub const SOURCE: &str = env!("CARGO_PKG_REPOSITORY");
+
 /// What can go wrong while building an image.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

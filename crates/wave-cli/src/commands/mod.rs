@@ -5,6 +5,7 @@
 
 mod agent_runner;
 mod doctor;
+mod image;
 mod init;
 mod launch;
 mod local_executor;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ImageCommand};
 use crate::exit::Code;
 
 /// Runs the parsed command line.
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Status(args) => observe::status(repo_root(cli.repo_root, false)?, &args),
         Command::Wait(args) => observe::wait(repo_root(cli.repo_root, false)?, &args),
         Command::Attach(args) => observe::attach(repo_root(cli.repo_root, false)?, &args),
+        Command::Image(ImageCommand::Build(args)) => image::build(&args),
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)
