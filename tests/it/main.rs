@@ -10,6 +10,7 @@ mod compat;
 mod compose;
 mod docker_image;
 mod dry_run;
+mod image;
 mod init_doctor;
 mod launch;
 mod observe;
