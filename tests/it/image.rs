@@ -152,6 +152,8 @@ fn image_build_twice_gives_identical_files_and_bad_input_leaves_nothing() {
         (vec!["--tag", "Bad Tag"], "--tag"),
         (vec!["--base", "/nonexistent/base.tar"], "--base"),
         (vec!["--wave-binary", "/nonexistent/wave"], "--wave-binary"),
+        // Debian's ls is dynamically linked; the image has no libc.
+        (vec!["--wave-binary", "/bin/ls"], "dynamically linked"),
         (vec!["--definition", path_str(&definition)], "bash-static"),
     ];
     for (args, needle) in cases {

@@ -133,31 +133,56 @@ pub fn build(req: &BuildRequest) -> Result<Image, Error> {
     ))
 }
 
-/// The OCI architecture of an ELF executable (from `e_machine`).
+/// The OCI architecture of a static 64-bit little-endian ELF executable (from `e_machine`).
+///
+/// A dynamically linked binary (one with a `PT_INTERP` program header) is refused: the image
+/// has no dynamic loader or libc.
 pub fn elf_architecture(path: &Path) -> Result<&'static str, Error> {
-    let mut head = Vec::with_capacity(20);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(20).read_to_end(&mut head))
-        .map_err(|e| Error::io(format!("read the wave binary {}", path.display()), e))?;
-    if head.len() < 20 || &head[..4] != b"\x7fELF" {
+    let shown = path.display();
+    let not_elf = || {
+        Error::Definition(format!(
+            "{shown}: expected a static 64-bit Linux (ELF) wave executable"
+        ))
+    };
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("read the wave binary {shown}"), e))?;
+    let mut head = Vec::with_capacity(64);
+    (&mut file)
+        .take(64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(format!("read the wave binary {shown}"), e))?;
+    if head.len() < 64 || &head[..4] != b"\x7fELF" || head[4] != 2 || head[5] != 1 {
+        return Err(not_elf());
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([head[i], head[i + 1]]);
+    let arch = match u16_at(18) {
+        0x3e => "amd64",
+        0xb7 => "arm64",
+        other => {
+            return Err(Error::Definition(format!(
+                "{shown}: ELF machine {other:#x} is neither x86_64 nor aarch64"
+            )))
+        }
+    };
+    let phoff = u64::from_le_bytes(head[32..40].try_into().expect("8 bytes"));
+    let (phentsize, phnum) = (u64::from(u16_at(54)), u64::from(u16_at(56)));
+    let mut table = Vec::new();
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(phoff))
+        .and_then(|_| (&mut file).take(phentsize * phnum).read_to_end(&mut table))
+        .map_err(|e| Error::io(format!("read the wave binary {shown}"), e))?;
+    if phentsize < 4 || table.len() as u64 != phentsize * phnum {
+        return Err(not_elf());
+    }
+    const PT_INTERP: u32 = 3;
+    let dynamic = table
+        .chunks(phentsize as usize)
+        .any(|ph| u32::from_le_bytes(ph[..4].try_into().expect("4 bytes")) == PT_INTERP);
+    if dynamic {
         return Err(Error::Definition(format!(
-            "{}: expected a static Linux (ELF) wave executable",
-            path.display()
+            "{shown}: dynamically linked (it names an ELF interpreter); the image has no libc: build wave with -C target-feature=+crt-static (the workspace default)"
         )));
     }
-    let machine = if head[5] == 1 {
-        u16::from_le_bytes([head[18], head[19]])
-    } else {
-        u16::from_be_bytes([head[18], head[19]])
-    };
-    match machine {
-        0x3e => Ok("amd64"),
-        0xb7 => Ok("arm64"),
-        other => Err(Error::Definition(format!(
-            "{}: ELF machine {other:#x} is neither x86_64 nor aarch64",
-            path.display()
-        ))),
-    }
+    Ok(arch)
 }
 
 /// `name[:tag]` checked as Docker does (lower-case name components, optional registry host),

@@ -10,6 +10,22 @@ use serde_json::{json, Value};
 
 use super::*;
 
+/// A minimal static x86_64 ELF: header, one program header (`PT_LOAD`, or `interp`), payload.
+fn fake_elf(interp: Option<u32>) -> Vec<u8> {
+    let mut elf = vec![0u8; 64];
+    elf[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\0");
+    elf[16] = 2; // ET_EXEC
+    elf[18] = 0x3e; // x86_64
+    elf[32] = 64; // e_phoff
+    elf[54] = 56; // e_phentsize
+    elf[56] = 1; // e_phnum
+    let mut ph = vec![0u8; 56];
+    ph[..4].copy_from_slice(&interp.unwrap_or(1).to_le_bytes());
+    elf.extend_from_slice(&ph);
+    elf.extend_from_slice(&[7; 4096]);
+    elf
+}
+
 struct Fixture {
     dir: tempfile::TempDir,
 }
@@ -17,9 +33,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0".to_vec();
-        elf.extend_from_slice(&[7; 4096]);
-        std::fs::write(dir.path().join("wave"), elf).unwrap();
+        std::fs::write(dir.path().join("wave"), fake_elf(None)).unwrap();
         std::fs::write(dir.path().join("bash-static"), b"bash").unwrap();
         std::fs::write(dir.path().join("busybox"), b"busybox").unwrap();
         Fixture { dir }
@@ -387,9 +401,15 @@ fn epoch_comes_from_source_date_epoch() {
 }
 
 #[test]
-fn a_non_elf_wave_binary_is_refused() {
+fn a_non_elf_or_dynamic_wave_binary_is_refused() {
     let fx = Fixture::new();
     std::fs::write(fx.path("wave"), b"#!/bin/sh\necho hi\n").unwrap();
     let err = build(&fx.request(None)).unwrap_err().to_string();
     assert!(err.contains("ELF"), "{err}");
+    std::fs::write(fx.path("wave"), fake_elf(Some(3))).unwrap();
+    let err = build(&fx.request(None)).unwrap_err().to_string();
+    assert!(
+        err.contains("dynamically linked") && err.contains("crt-static"),
+        "{err}"
+    );
 }

@@ -102,6 +102,8 @@ fn validate(args: &ImageBuildArgs) -> anyhow::Result<(BuildRequest, Option<PathB
             wave_binary.display()
         );
     }
+    wave_image::elf_architecture(&wave_binary)
+        .map_err(|e| anyhow::anyhow!("--wave-binary: {e}"))?;
     if let Some(base) = &args.base {
         if !base.is_file() {
             bail!(
