@@ -1,6 +1,6 @@
 //! `wave image build`: reproducible archives, bad input, and the images for real — loaded into
 //! Docker (`docker load` and `--load`), inspected, run (the demo wave as uid 65532 on named
-//! volumes), read by skopeo and umoci, and stacked on a `docker save`d base with `--base`.
+//! volumes), read by skopeo (both formats) and umoci, and stacked on a `docker save`d base with `--base`.
 //!
 //! Every image, container and volume a test creates has a unique name (pid + purpose) and the
 //! `wave.test=1` label where Docker takes one; a [`Cleanup`] guard removes them even when an
@@ -340,6 +340,26 @@ fn skopeo_and_umoci_accept_the_oci_layout() {
     assert_eq!(info["Digest"], built["manifestDigest"]);
     assert_eq!(info["Architecture"], built["architecture"]);
     assert_eq!(info["Layers"].as_array().map(Vec::len), Some(2));
+
+    // skopeo reads the docker archive as well (docker-archive: transport).
+    let docker_tar = dir.path().join("docker.tar");
+    build_ok(&[
+        "--format",
+        "docker",
+        "--output",
+        path_str(&docker_tar),
+        "--tag",
+        "wave-it-oci:1",
+    ]);
+    let inspect = Command::new(&skopeo)
+        .arg("inspect")
+        .arg("--config")
+        .arg(format!("docker-archive:{}", docker_tar.display()))
+        .output()
+        .expect("spawn skopeo");
+    assert_success(&inspect, "skopeo inspect --config docker-archive:");
+    let config: Value = serde_json::from_slice(&inspect.stdout).expect("skopeo JSON");
+    assert_eq!(config["config"]["User"], "65532:65532");
 
     let layout = dir.path().join("layout");
     std::fs::create_dir(&layout).unwrap();
