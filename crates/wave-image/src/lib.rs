@@ -88,10 +88,20 @@ pub fn build(req: &BuildRequest) -> Result<Image, Error> {
     let architecture = elf_architecture(&req.host.wave_binary)?;
     let created = config::rfc3339(req.epoch);
     let base = req.base.as_deref().map(base::read).transpose()?;
-    let mut layers = Vec::new();
-    for (builder, created_by) in req.definition.layers(&req.host)? {
-        layers.push(builder.finish(req.epoch, &created_by)?);
-    }
+    // Each layer is compressed on its own thread (the output does not depend on the order).
+    let builders = req.definition.layers(&req.host)?;
+    let layers = std::thread::scope(|scope| {
+        let handles: Vec<_> = builders
+            .into_iter()
+            .map(|(builder, created_by)| {
+                scope.spawn(move || builder.finish(req.epoch, &created_by))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("layer thread panicked"))
+            .collect::<Result<Vec<_>, Error>>()
+    })?;
     let runtime = req
         .definition
         .runtime_config(&req.version, &req.source, &created);
