@@ -15,6 +15,7 @@ mod dry_run;
 mod fault_loop;
 mod hardening;
 mod health;
+mod image;
 mod init_doctor;
 mod launch;
 mod nix_flake;

@@ -49,6 +49,9 @@ pub enum Command {
     /// Exit 0 when a live daemon serves the lane with a fresh lease, 1 otherwise (for
     /// HEALTHCHECK and Kubernetes exec probes).
     Health(LaneArgs),
+    /// Build container images of wave without Docker (OCI layout or `docker load` archive).
+    #[command(subcommand)]
+    Image(ImageCommand),
     /// The built-in `local` executor: reads a compiled prompt, creates the agent's missing
     /// deliverables as placeholders and prints the markers its role requires (no model, no
     /// network). Launchers run it; it is rarely run by hand.
@@ -402,4 +405,59 @@ pub struct AttachArgs {
     /// Print a text dashboard of the run.
     #[arg(long)]
     pub dashboard: bool,
+}
+
+/// `wave image …`.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Write a reproducible image of this wave binary (entrypoint `wave`, command `supervise`,
+    /// user 65532, `/workspace` with `.tmp` and `.wave` as volumes) as an OCI image layout tar
+    /// or a `docker load` archive; `--load` also loads it into the local Docker engine.
+    /// The same inputs and SOURCE_DATE_EPOCH give byte-identical files.
+    Build(Box<ImageBuildArgs>),
+}
+
+/// Archive format of `wave image build`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImageFormat {
+    /// OCI image layout tar (skopeo `oci-archive:`, umoci, containerd, podman).
+    Oci,
+    /// `docker load` archive (manifest.json).
+    Docker,
+}
+
+/// `wave image build`.
+#[derive(Debug, Args)]
+pub struct ImageBuildArgs {
+    /// Archive format of --output.
+    #[arg(long, value_enum, default_value = "oci")]
+    pub format: ImageFormat,
+    /// Where to write the archive (written beside it under a temporary name, then renamed).
+    #[arg(long, value_name = "FILE", required_unless_present = "load")]
+    pub output: Option<PathBuf>,
+    /// Image name and tag (default: <definition name>:<wave version>).
+    #[arg(long, value_name = "NAME:TAG")]
+    pub tag: Option<String>,
+    /// Put the wave layers on top of this image (`docker save` archive or OCI layout tar).
+    #[arg(long, value_name = "TAR")]
+    pub base: Option<PathBuf>,
+    /// The static wave binary to put in the image (default: this executable).
+    #[arg(long, value_name = "PATH")]
+    pub wave_binary: Option<PathBuf>,
+    /// Image definition (default: the builtin images/supervisor.json).
+    #[arg(long, value_name = "FILE")]
+    pub definition: Option<PathBuf>,
+    /// Leave out the static bash and busybox toolset (a binary-only image).
+    #[arg(long)]
+    pub no_toolset: bool,
+    /// Load the image into the local Docker engine through its API (DOCKER_HOST or the
+    /// default socket) and print the image id.
+    #[arg(long)]
+    pub load: bool,
+    /// Deadline of the whole --load call, in seconds.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..), value_name = "S")]
+    pub load_timeout_seconds: u64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod commands;
+mod docker_load;
 mod exit;
 mod logging;
 

@@ -6,6 +6,7 @@
 mod agent_runner;
 mod doctor;
 mod health;
+mod image;
 mod init;
 mod launch;
 mod local_executor;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ImageCommand};
 use crate::exit::Code;
 
 /// Runs the parsed command line.
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Attach(args) => observe::attach(repo_root(cli.repo_root, false)?, &args),
         Command::Runs(args) => health::runs(repo_root(cli.repo_root, false)?, &args),
         Command::Health(args) => health::health(repo_root(cli.repo_root, false)?, &args),
+        Command::Image(ImageCommand::Build(args)) => image::build(&args),
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)
