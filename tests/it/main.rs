@@ -14,5 +14,6 @@ mod dry_run;
 mod hardening;
 mod init_doctor;
 mod launch;
+mod limits;
 mod observe;
 mod supervise;
