@@ -289,3 +289,33 @@ fn container_limits_set_the_figure_and_the_launch_keeps_to_it() {
     assert!(table[3].contains(": 6 by memory"), "{table:?}");
     assert!(table[4].contains(": 2 by pids"), "{table:?}");
 }
+
+#[test]
+fn pids_pressure_beyond_the_figure_throttles_and_the_run_completes() {
+    let test = "pids_pressure_beyond_the_figure_throttles_and_the_run_completes";
+    if !docker_available(test) {
+        return;
+    }
+    let mut lab = Lab::new();
+    let repo = wide_workspace();
+    // The override asks for 12 agents where about 4 fit: starts are refused with EAGAIN
+    // (threads count too), which must slow the launch down, not crash or fail it.
+    let launch = lab.run(
+        &repo,
+        &["--pids-limit", "30"],
+        &["WAVE_LOCAL_EXECUTOR_DELAY_MS=1500"],
+        &[
+            "launch",
+            "--agent-launch-stagger-ms",
+            "0",
+            "--max-concurrent-agents",
+            "12",
+            "--max-retries-per-wave",
+            "3",
+        ],
+    );
+    let err = stderr(&launch);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_success(&launch, "launch under pids pressure");
+    assert!(max_overlap(&repo) <= 12);
+}
