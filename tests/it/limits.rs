@@ -143,18 +143,20 @@ fn launch_logs_the_figure_once_and_runs_within_it() {
 /// removed on drop.
 struct Lab {
     image: String,
+    tag: &'static str,
     containers: Vec<String>,
 }
 
 impl Lab {
-    fn new() -> Lab {
+    /// Builds the image; `tag` keeps names apart between tests running in parallel.
+    fn new(tag: &'static str) -> Lab {
         for tool in ["/bin/bash-static", "/bin/busybox"] {
             assert!(
                 Path::new(tool).exists(),
                 "{tool} is missing: apt-get install bash-static busybox-static (.ci/run does)"
             );
         }
-        let image = format!("wave-limits-it:{}", std::process::id());
+        let image = format!("wave-limits-it:{}-{tag}", std::process::id());
         let build = Command::new("bash")
             .arg(repo_file("images/build-supervisor.sh"))
             .arg(wave_bin())
@@ -168,6 +170,7 @@ impl Lab {
         );
         Lab {
             image,
+            tag,
             containers: Vec::new(),
         }
     }
@@ -176,8 +179,9 @@ impl Lab {
     /// /workspace and `args`; returns the output once the container has exited.
     fn run(&mut self, repo: &TestRepo, limits: &[&str], env: &[&str], args: &[&str]) -> Output {
         let name = format!(
-            "wave-limits-it-{}-{}",
+            "wave-limits-it-{}-{}-{}",
             std::process::id(),
+            self.tag,
             self.containers.len()
         );
         self.containers.push(name.clone());
@@ -238,7 +242,7 @@ fn container_limits_set_the_figure_and_the_launch_keeps_to_it() {
     if !docker_available(test) {
         return;
     }
-    let mut lab = Lab::new();
+    let mut lab = Lab::new("matrix");
     let cases: [&[&str]; 6] = [
         &["--cpus", "0.5"],
         &["--cpus", "1.5"],
@@ -263,7 +267,8 @@ fn container_limits_set_the_figure_and_the_launch_keeps_to_it() {
         let launch = lab.run(
             &repo,
             limits,
-            &["WAVE_LOCAL_EXECUTOR_DELAY_MS=1500"],
+            // Long enough that a full round of agents overlaps even on a loaded machine.
+            &["WAVE_LOCAL_EXECUTOR_DELAY_MS=2000"],
             &["launch", "--agent-launch-stagger-ms", "0"],
         );
         assert_success(&launch, &format!("launch under {limits:?}"));
@@ -296,7 +301,7 @@ fn pids_pressure_beyond_the_figure_throttles_and_the_run_completes() {
     if !docker_available(test) {
         return;
     }
-    let mut lab = Lab::new();
+    let mut lab = Lab::new("pressure");
     let repo = wide_workspace();
     // The override asks for 12 agents where about 4 fit: starts are refused with EAGAIN
     // (threads count too), which must slow the launch down, not crash or fail it.
