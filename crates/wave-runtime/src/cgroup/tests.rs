@@ -394,3 +394,67 @@ fn the_real_host_reads_without_error() {
     assert!(fs.host_cpus().is_some());
     assert!(fs.own_tasks().is_some_and(|n| n >= 1));
 }
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn cpu_lists_never_panic(text in ".{0,40}") {
+            let _ = parse_cpu_list(&text);
+        }
+
+        #[test]
+        fn generated_cpu_lists_count_their_cpus(
+            ranges in proptest::collection::vec((0u32..1000, 0u32..64), 0..8),
+        ) {
+            let text: Vec<String> = ranges
+                .iter()
+                .map(|&(a, len)| if len == 0 { a.to_string() } else { format!("{a}-{}", a + len) })
+                .collect();
+            let expected: u32 = ranges.iter().map(|&(_, len)| len + 1).sum();
+            prop_assert_eq!(parse_cpu_list(&text.join(",")), Some(expected));
+        }
+
+        #[test]
+        fn limit_files_never_panic_and_parse_what_the_kernel_writes(
+            junk in "[ -~]{0,24}",
+            quota in 1u64..10_000_000,
+            period in 1u64..1_000_000,
+            bytes in 0u64..u64::MAX,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            for file in ["cpu.max", "memory.max", "pids.max", "cpuset.cpus.effective"] {
+                std::fs::write(dir.path().join(file), &junk).unwrap();
+            }
+            let _ = v2::cpu_quota(dir.path());
+            let _ = v2::memory_max(dir.path());
+            let _ = v2::pids(dir.path());
+            let _ = v2::cpuset_cpus(dir.path());
+            std::fs::write(dir.path().join("cpu.max"), format!("{quota} {period}\n")).unwrap();
+            prop_assert_eq!(
+                v2::cpu_quota(dir.path()).unwrap(),
+                Some(CpuQuota { quota_us: quota, period_us: period })
+            );
+            std::fs::write(dir.path().join("memory.max"), format!("{bytes}\n")).unwrap();
+            prop_assert_eq!(v2::memory_max(dir.path()).unwrap(), Some(bytes));
+            std::fs::write(dir.path().join("memory.limit_in_bytes"), format!("{bytes}\n")).unwrap();
+            prop_assert_eq!(
+                v1::memory_max(dir.path()).unwrap(),
+                (bytes < UNLIMITED_BYTES).then_some(bytes)
+            );
+        }
+
+        #[test]
+        fn proc_files_never_panic(cgroup in "[ -~\n]{0,200}", mountinfo in "[ -~\n]{0,300}") {
+            let dir = tempfile::tempdir().unwrap();
+            let proc_self = dir.path().join("proc/self");
+            std::fs::create_dir_all(&proc_self).unwrap();
+            std::fs::write(proc_self.join("cgroup"), cgroup).unwrap();
+            std::fs::write(proc_self.join("mountinfo"), mountinfo).unwrap();
+            let _ = CgroupFs::new(dir.path()).read_limits();
+        }
+    }
+}
