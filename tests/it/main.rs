@@ -18,6 +18,7 @@ mod health;
 mod image;
 mod init_doctor;
 mod launch;
+mod limits;
 mod nix_flake;
 mod observe;
 mod supervise;

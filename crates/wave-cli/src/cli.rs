@@ -114,6 +114,42 @@ pub struct DoctorArgs {
     /// Lane to check (default: the config's defaultLane).
     #[arg(long)]
     pub lane: Option<String>,
+    /// The knobs of the concurrency figure it prints.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The knobs of the derived agent concurrency (docs/limits.md). None is an upstream flag.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Most agents running at once, overriding the figure derived from the cgroup's CPU,
+    /// memory and pids limits (`wave doctor` prints it and its inputs).
+    #[arg(long, env = "WAVE_MAX_CONCURRENT_AGENTS", value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub max_concurrent_agents: Option<u32>,
+    /// Agents per effective CPU in the derived figure (agents mostly wait on model APIs).
+    #[arg(long, env = "WAVE_AGENTS_PER_CPU", default_value_t = wave_core::plan::concurrency::DEFAULT_AGENTS_PER_CPU, value_parser = clap::value_parser!(u32).range(1..=4096), value_name = "N")]
+    pub agents_per_cpu: u32,
+    /// Memory budget of one agent in MiB (default: 32 for the local executor, 512 for codex,
+    /// claude and opencode; the largest among the lane's executors applies).
+    #[arg(long, env = "WAVE_AGENT_MEMORY_MIB", value_parser = clap::value_parser!(u32).range(1..), value_name = "MIB")]
+    pub agent_memory_mib: Option<u32>,
+    /// Tasks (processes and threads) one agent may use (default: 6 for the local executor, 64
+    /// for codex, claude and opencode; the largest among the lane's executors applies).
+    #[arg(long, env = "WAVE_AGENT_PIDS", value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub agent_pids: Option<u32>,
+}
+
+impl LimitArgs {
+    /// The engine's knobs (the ranges are checked by clap).
+    pub fn knobs(&self) -> wave_engine::limits::LimitKnobs {
+        use std::num::NonZeroU32;
+        wave_engine::limits::LimitKnobs {
+            override_agents: self.max_concurrent_agents.and_then(NonZeroU32::new),
+            agents_per_cpu: NonZeroU32::new(self.agents_per_cpu).unwrap_or(NonZeroU32::MIN),
+            agent_memory_mib: self.agent_memory_mib.and_then(NonZeroU32::new),
+            agent_pids: self.agent_pids.and_then(NonZeroU32::new),
+        }
+    }
 }
 
 /// `--agent-runtime`.
@@ -190,9 +226,9 @@ pub struct LaunchArgs {
     /// stop timeout (Docker: 10 s). Not an upstream flag.
     #[arg(long, env = "WAVE_DRAIN_TIMEOUT", default_value_t = 8, value_parser = clap::value_parser!(u64).range(0..=3600), value_name = "S")]
     pub drain_timeout: u64,
-    /// Most agents running at once (default: 4 per available CPU). Not an upstream flag.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
-    pub max_concurrent_agents: Option<u32>,
+    /// How many agents may run at once (see `wave doctor`).
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Where agents run: `process` (a detached runner each) or `container` (a sibling Docker
     /// container each; needs --agent-image). Not an upstream flag.
     #[arg(long, env = "WAVE_AGENT_RUNTIME", value_enum, default_value_t = AgentRuntimeArg::Process)]
@@ -204,9 +240,6 @@ pub struct LaunchArgs {
     /// Network mode of agent containers (`none`, `bridge`, a network name).
     #[arg(long, default_value = "bridge", value_name = "MODE")]
     pub agent_network: String,
-    /// Memory limit per agent container, in MiB (swap limited to the same).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(4..=1_048_576), value_name = "MIB")]
-    pub agent_memory_mib: Option<u64>,
     /// CPU limit per agent container (e.g. 0.5, 2).
     #[arg(long, value_name = "CPUS")]
     pub agent_cpus: Option<f64>,

@@ -16,6 +16,7 @@ pub mod launch_spec;
 pub mod local_executor;
 pub mod markers;
 pub mod paths;
+pub mod plan;
 pub mod prompt;
 pub mod records;
 pub mod timefmt;

@@ -2,7 +2,8 @@
 //!
 //! Owns the list of checks and their wording. Errors make the report fail (exit 1); warnings do
 //! not. The JSON shape is upstream's (`ok`, `workspaceRoot`, `packageName`, `packageVersion`,
-//! `errors`, `warnings`).
+//! `errors`, `warnings`) plus `limits`: the derived agent concurrency with every input and the
+//! deciding term ([`crate::limits`]).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use serde::Serialize;
 use wave_core::config::ExecutorId;
 
 use crate::lane::{load_lane, LaneRequest};
+use crate::limits::{derive_limits, lane_executors, LimitKnobs, LimitsReport};
 
 /// The doctor's findings.
 #[derive(Debug, Clone, Serialize)]
@@ -28,11 +30,19 @@ pub struct DoctorReport {
     pub errors: Vec<String>,
     /// Non-blocking problems.
     pub warnings: Vec<String>,
+    /// How many agents may run at once, and why (not an upstream field).
+    pub limits: LimitsReport,
 }
 
-/// Runs every check for the lane.
-pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> DoctorReport {
+/// Runs every check for the lane; the limits are read from the real cgroup tree.
+pub fn run(
+    repo_root: &Path,
+    project: Option<String>,
+    lane: Option<String>,
+    knobs: &LimitKnobs,
+) -> DoctorReport {
     let mut errors = Vec::new();
+    let mut executors = BTreeSet::new();
     let mut warnings = Vec::new();
     let request = LaneRequest {
         repo_root: repo_root.to_path_buf(),
@@ -53,6 +63,7 @@ pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> D
                 warnings.push(w.to_string());
             }
             errors.extend(loaded.wave_errors.iter().cloned());
+            executors = lane_executors(&loaded);
             let roles = &loaded.lane.roles;
             for path in [
                 &roles.cont_qa_role_prompt_path,
@@ -87,6 +98,8 @@ pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> D
         }
     }
     warnings.extend(gitignore_warnings(repo_root));
+    let limits = derive_limits(&wave_runtime::cgroup::CgroupFs::host(), &executors, knobs);
+    warnings.extend(limits.warning.clone());
     DoctorReport {
         ok: errors.is_empty(),
         workspace_root: repo_root.to_path_buf(),
@@ -94,6 +107,7 @@ pub fn run(repo_root: &Path, project: Option<String>, lane: Option<String>) -> D
         package_version: env!("CARGO_PKG_VERSION"),
         errors,
         warnings,
+        limits,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod dry_run;
 pub mod lane;
 pub mod launch;
+pub mod limits;
 pub mod local_executor;
 pub mod manifest;
 pub mod prepare;

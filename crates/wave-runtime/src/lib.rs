@@ -18,6 +18,7 @@
 //! No async runtime: the runner is one thread, one `poll`, a few KiB of state.
 
 mod backoff;
+pub mod cgroup;
 mod error;
 pub mod init;
 pub mod payload;

@@ -75,10 +75,8 @@ pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let concurrency = args.max_concurrent_agents.map_or_else(
-        || std::thread::available_parallelism().map_or(4, |n| n.get() * 4),
-        |n| n as usize,
-    );
+    // The derived figure needs the lane's executors: [`run`] sets it once the lane is loaded.
+    let concurrency = args.limits.max_concurrent_agents.map_or(1, |n| n as usize);
     let run_id = match std::env::var("WAVE_SUPERVISOR_RUN_ID") {
         Ok(v) if !v.trim().is_empty() => Some(v.trim().parse::<RunId>().with_context(|| {
             format!("WAVE_SUPERVISOR_RUN_ID: expected run-<ms>-<8 hex>, got {v:?}")
@@ -163,6 +161,22 @@ pub fn run(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<Code> {
         let live = LaunchOptions {
             init: Some(init),
             ..invocation.live.clone()
+        };
+        let limits = wave_engine::limits::derive_limits(
+            &wave_runtime::cgroup::CgroupFs::host(),
+            &wave_engine::limits::lane_executors(&loaded),
+            &args.limits.knobs(),
+        );
+        if let Some(warning) = &limits.warning {
+            eprintln!("[wave] warning: {warning}");
+        }
+        eprintln!(
+            "[wave] max concurrent agents: {} (`wave doctor` prints every input)",
+            limits.describe()
+        );
+        let live = LaunchOptions {
+            max_concurrent_agents: limits.concurrency.max_concurrent_agents as usize,
+            ..live
         };
         return run_live(&repo_root, &loaded, &live);
     }
@@ -249,7 +263,10 @@ fn agent_runtime(args: &LaunchArgs) -> anyhow::Result<AgentRuntime> {
             Ok(AgentRuntime::Container(ContainerSettings {
                 image,
                 network: args.agent_network.trim().to_string(),
-                memory_bytes: args.agent_memory_mib.map(|m| (m * 1024 * 1024) as i64),
+                memory_bytes: args
+                    .limits
+                    .agent_memory_mib
+                    .map(|m| i64::from(m) * 1024 * 1024),
                 nano_cpus,
                 pids_limit: args.agent_pids_limit.map(|p| p as i64),
                 read_only_rootfs: args.agent_read_only,

@@ -1,7 +1,7 @@
 //! Starting an agent's runner, adopting one that is already running (a resumed launcher), and
 //! learning when it ends.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -25,6 +25,14 @@ fn start_agent(
     options: &LaunchOptions,
     done: mpsc::Sender<String>,
 ) -> Result<(), LaunchError> {
+    // The watcher thread exists before the runner does: a thread the kernel refuses (EAGAIN
+    // under `pids.max`, which counts threads) is then a refused start, retried like one,
+    // never a runner nobody watches.
+    // (Container agents are watched through the engine instead.)
+    let watcher = match options.container {
+        Some(_) => None,
+        None => Some(Watcher::start(prepared.agent_id.to_string(), done.clone())?),
+    };
     for file in &prepared.writes {
         wave_store::write_bytes_atomic_relaxed(&file.path, &file.contents)?;
     }
@@ -110,12 +118,9 @@ fn start_agent(
     )?;
     let runner =
         wave_runtime::spawn_detached_with_env(&payload_path, &options.wave_binary, &secrets)?;
-    watch(
-        prepared.agent_id.to_string(),
-        payload,
-        runner.start_time_ticks.map(|t| (runner.pid, t)),
-        done,
-    );
+    if let Some(watcher) = watcher {
+        watcher.watch(payload, runner.start_time_ticks.map(|t| (runner.pid, t)));
+    }
     Ok(())
 }
 
@@ -217,7 +222,7 @@ pub(super) fn start_or_adopt(
         }
     }
     if let Some(payload) = adoptable(prepared, attempt, prompt_hash, options) {
-        watch(prepared.agent_id.to_string(), payload, None, done);
+        Watcher::start(prepared.agent_id.to_string(), done)?.watch(payload, None);
         return Ok(Started::Adopted);
     }
     // Whatever an older record still runs (a previous attempt, a crashed launcher) is stopped
@@ -243,16 +248,40 @@ pub(super) fn start_or_adopt(
     Ok(Started::Spawned)
 }
 
-/// Watches the agent on a small thread (pidfd waits, see [`wave_runtime::watch_agent`]) and
-/// sends its id on `done` when it has ended.
-fn watch(
-    id: String,
-    payload: RunnerPayload,
-    runner: Option<(i32, u64)>,
-    done: mpsc::Sender<String>,
-) {
-    std::thread::spawn(move || {
-        let _ = wave_runtime::watch_agent(&payload, runner);
-        let _ = done.send(id);
-    });
+/// An agent's watcher: a small thread that waits for the agent to end (pidfd waits, see
+/// [`wave_runtime::watch_agent`]) and then sends its id on `done`. It is started before the
+/// runner and told what to watch afterwards; dropped untold (the start failed), it ends
+/// without a word.
+struct Watcher {
+    what: mpsc::Sender<(RunnerPayload, Option<(i32, u64)>)>,
+}
+
+impl Watcher {
+    /// Starts the thread; a refusal is reported like a refused process start, so spawn
+    /// pressure handling ([`super::pressure`]) retries it.
+    fn start(id: String, done: mpsc::Sender<String>) -> Result<Watcher, LaunchError> {
+        let (what, told) = mpsc::channel::<(RunnerPayload, Option<(i32, u64)>)>();
+        std::thread::Builder::new()
+            .name(format!("watch-{id}"))
+            .spawn(move || {
+                let Ok((payload, runner)) = told.recv() else {
+                    return;
+                };
+                let _ = wave_runtime::watch_agent(&payload, runner);
+                let _ = done.send(id);
+            })
+            .map_err(|source| {
+                LaunchError::Runner(wave_runtime::RunnerError::Spawn {
+                    program: PathBuf::from("the launcher's watcher thread"),
+                    attempts: 1,
+                    source,
+                })
+            })?;
+        Ok(Watcher { what })
+    }
+
+    /// Hands the thread the agent to watch.
+    fn watch(self, payload: RunnerPayload, runner: Option<(i32, u64)>) {
+        let _ = self.what.send((payload, runner));
+    }
 }

@@ -44,6 +44,7 @@ use crate::prepare::{json_bytes, prepare_agent, PrepareError, PreparedAgent};
 mod agents;
 pub mod container;
 pub mod drain;
+mod pressure;
 mod records;
 
 use agents::{start_or_adopt, Started};
@@ -628,6 +629,7 @@ fn run_wave(
     let mut running: HashMap<String, Running> = HashMap::new();
     let mut queue: VecDeque<(u32, String, bool)> = VecDeque::new();
     let mut last_fan_out_launch: Option<Instant> = None;
+    let mut throttle = pressure::Throttle::default();
     loop {
         match driver.next_step() {
             Step::Done(outcome) => {
@@ -674,8 +676,9 @@ fn run_wave(
                 &mut log,
             ));
         }
-        // Start what the concurrency bound allows; the stagger separates fan-out launches only.
-        while running.len() < options.max_concurrent_agents.max(1) {
+        // Start what the concurrency bound allows (lowered under spawn pressure, see
+        // [`pressure`]); the stagger separates fan-out launches only.
+        while running.len() < throttle.limit(options.max_concurrent_agents) {
             let Some((attempt, id, fan_out)) = queue.pop_front() else {
                 break;
             };
@@ -691,16 +694,48 @@ fn run_wave(
                 }
             }
             let agent = &wave.agents[index];
-            let started = start_or_adopt(
-                repo_root,
-                &prepared[index],
-                agent.resolved.executor.budget.and_then(|b| b.minutes),
-                attempt,
-                &prompt_hashes[index],
-                &lane_id,
-                options,
-                tx.clone(),
-            )?;
+            let stop = || options.init.as_ref().is_some_and(|i| i.stop_requested());
+            let start = || {
+                start_or_adopt(
+                    repo_root,
+                    &prepared[index],
+                    agent.resolved.executor.budget.and_then(|b| b.minutes),
+                    attempt,
+                    &prompt_hashes[index],
+                    &lane_id,
+                    options,
+                    tx.clone(),
+                )
+            };
+            let started = match pressure::start_patiently(start, &stop) {
+                Ok(started) => started,
+                Err(pressure::StartFailure::Pressure { error, waited }) if !running.is_empty() => {
+                    throttle.lower_to(running.len());
+                    tracing::warn!(
+                        "wave {}: cannot start {id} after {:.1} s ({error}); running at most {} agents until one ends",
+                        def.wave,
+                        waited.as_secs_f64(),
+                        running.len()
+                    );
+                    queue.push_front((attempt, id, fan_out));
+                    break;
+                }
+                Err(pressure::StartFailure::Pressure { error, .. })
+                | Err(pressure::StartFailure::Failed(error)) => {
+                    // No agent outlives its run's record: stop and record the running ones.
+                    if !running.is_empty() {
+                        drain::drain(
+                            &mut running,
+                            &prepared,
+                            &rx,
+                            options.drain_timeout,
+                            &mut log,
+                            options.container.as_ref(),
+                        )?;
+                    }
+                    return Err(error);
+                }
+            };
             let how = match started {
                 Started::Spawned => AgentStart::Spawned,
                 Started::Adopted => AgentStart::Adopted,
