@@ -253,7 +253,9 @@ impl Compat {
     fn command(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = self.repo.command(args);
         cmd.env("FAKE_DIR", self.fake_dir())
-            .env("FAKE_ROOT", self.repo.root());
+            .env("FAKE_ROOT", self.repo.root())
+            // Agents get a reduced environment: the fake's variables are passed by name.
+            .env("WAVE_PASS_ENV", "FAKE_DIR,FAKE_ROOT");
         cmd
     }
 

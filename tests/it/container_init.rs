@@ -317,3 +317,68 @@ fn find_runtime(repo: &TestRepo, slug: &str) -> Option<String> {
     }
     None
 }
+
+#[test]
+fn agents_of_a_root_supervisor_have_no_capabilities_and_a_documented_environment() {
+    let test = "agents_of_a_root_supervisor_have_no_capabilities_and_a_documented_environment";
+    if !docker_available(test) {
+        return;
+    }
+    let lab = Lab::new("caps");
+    let repo = TestRepo::initialised();
+    std::fs::create_dir(repo.path("probe")).unwrap();
+    // Root with Docker's default capability set, and a variable agents must not see.
+    let out = docker(&[
+        "run",
+        "--rm",
+        "--label",
+        "wave.test=1",
+        "--user",
+        "0:0",
+        "--network",
+        "none",
+        "-e",
+        "SUPERVISOR_ONLY_SECRET=do-not-leak",
+        "-e",
+        "WAVE_LOCAL_EXECUTOR_PROBE_DIR=/workspace/probe",
+        "-v",
+        &format!("{}:/workspace", repo.root().display()),
+        &lab.image,
+        "launch",
+        "--agent-launch-stagger-ms",
+        "0",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let status = std::fs::read_to_string(repo.path("probe/A1.status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        field("Uid:").split_whitespace().next(),
+        Some("0"),
+        "{status}"
+    );
+    assert_eq!(field("CapEff:"), "0000000000000000");
+    assert_eq!(field("CapBnd:"), "0000000000000000");
+    assert_eq!(field("CapPrm:"), "0000000000000000");
+    assert_eq!(field("NoNewPrivs:"), "1");
+    let env = std::fs::read_to_string(repo.path("probe/A1.env")).unwrap();
+    let names: Vec<&str> = env.lines().filter_map(|l| l.split('=').next()).collect();
+    assert!(!names.contains(&"SUPERVISOR_ONLY_SECRET"), "{names:?}");
+    // Only the documented base, WAVE_* and what bash itself sets.
+    let documented = |n: &str| {
+        ["PATH", "HOME", "HOSTNAME", "PWD", "OLDPWD", "SHLVL", "_"].contains(&n)
+            || n.starts_with("WAVE_")
+            || n.starts_with("LC_")
+            || ["LANG", "TERM", "TZ", "USER", "SHELL", "TMPDIR"].contains(&n)
+    };
+    let extra: Vec<&&str> = names.iter().filter(|n| !documented(n)).collect();
+    assert!(
+        extra.is_empty(),
+        "undocumented variables reached the agent: {extra:?}"
+    );
+}

@@ -52,6 +52,13 @@ env_vars! {
     WAVE_AGENT_RUNTIME = "WAVE_AGENT_RUNTIME", User;
     /// The image of agent containers (`--agent-image`).
     WAVE_AGENT_IMAGE = "WAVE_AGENT_IMAGE", User;
+    /// Capabilities agents keep (comma-separated, e.g. `CAP_NET_BIND_SERVICE`); by default an
+    /// agent has none, runs with `no_new_privs`, and cannot gain any.
+    WAVE_AGENT_CAPS = "WAVE_AGENT_CAPS", User;
+    /// `inherit` gives agents the supervisor's whole environment; by default they get a base
+    /// (`PATH`, `HOME`, `USER`, `SHELL`, `LANG`/`LC_*`, `TZ`, `TERM`, `TMPDIR`, proxy and CA
+    /// variables), the executors' credential names, `WAVE_PASS_ENV` names and `WAVE_*`.
+    WAVE_AGENT_ENV = "WAVE_AGENT_ENV", User;
     /// Log filter of the structured diagnostics on stderr (`info` by default; an `EnvFilter`
     /// directive such as `debug` or `wave_engine=debug`).
     WAVE_LOG = "WAVE_LOG", User;

@@ -22,6 +22,7 @@ pub mod cgroup;
 mod error;
 pub mod init;
 pub mod payload;
+pub mod privilege;
 pub mod procfs;
 pub mod record;
 mod runner;

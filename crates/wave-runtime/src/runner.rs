@@ -241,14 +241,30 @@ impl Run {
             }
             _ => {}
         }
+        // Validated by the launcher (`wave launch` refuses an unknown name); nothing is kept
+        // here when the list does not parse.
+        let keep_caps = crate::privilege::keep_mask(
+            std::env::var(crate::privilege::AGENT_CAPS_ENV)
+                .ok()
+                .as_deref(),
+        )
+        .unwrap_or(0);
         let spawn = || -> io::Result<i32> {
             let mut cmd = Command::new(program);
             if matches!(self.payload.command, ExecCommand::Shell(_)) {
                 cmd.arg("-c");
             }
-            cmd.args(args)
-                .current_dir(&self.payload.repo_root)
-                .envs(&self.payload.env)
+            cmd.args(args).current_dir(&self.payload.repo_root);
+            // Least privilege (crate::privilege): a documented environment, no capabilities.
+            if std::env::var(crate::privilege::AGENT_ENV_ENV).as_deref() != Ok("inherit") {
+                let names = wave_core::env::pass_env_names(
+                    std::env::var(wave_core::env::WAVE_PASS_ENV).ok().as_deref(),
+                );
+                cmd.env_clear().envs(std::env::vars().filter(|(k, _)| {
+                    crate::privilege::allowed_in_agent_env(k, &self.payload.pass_env, &names)
+                }));
+            }
+            cmd.envs(&self.payload.env)
                 .env(
                     "WAVE_ORCHESTRATOR_ID",
                     self.payload.orchestrator_id.as_deref().unwrap_or(""),
@@ -260,6 +276,7 @@ impl Run {
                 .stderr(log.try_clone()?)
                 .process_group(0);
             crate::sys::unblock_signals_on_spawn(&mut cmd);
+            crate::sys::drop_privileges_on_spawn(&mut cmd, keep_caps);
             Ok(cmd.spawn()?.id() as i32)
         };
         retry_spawn(spawn).map_err(|(source, attempts)| RunnerError::Spawn {

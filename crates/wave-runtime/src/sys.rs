@@ -99,6 +99,79 @@ pub fn default_sigpipe() {
     }
 }
 
+/// Highest capability number the kernel may know (CAP_CHECKPOINT_RESTORE is 40 in 5.9; the
+/// drop loop stops at the first EINVAL, so a larger bound is harmless).
+const CAP_LAST_GUESS: libc::c_ulong = 63;
+
+/// Makes `cmd`'s child drop privileges before it execs: `no_new_privs`, every capability not in
+/// `keep` removed from the bounding set, the ambient set cleared and the inheritable set reduced
+/// to `keep`. After the exec the executor has no effective capability beyond `keep`, even as
+/// root, and can never gain one (setuid binaries and file capabilities are inert). A process
+/// without `CAP_SETPCAP` cannot shrink its bounding set; it has no effective capabilities to
+/// lose either, and `no_new_privs` still applies.
+pub(crate) fn drop_privileges_on_spawn(cmd: &mut Command, keep: u64) {
+    let hook = move || -> io::Result<()> {
+        // SAFETY: prctl and capget/capset are raw syscalls on this thread's own credentials,
+        // async-signal-safe, with stack-local arguments.
+        unsafe {
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            for cap in 0..=CAP_LAST_GUESS {
+                if keep & (1u64 << cap) != 0 {
+                    continue;
+                }
+                if libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 {
+                    match io::Error::last_os_error().raw_os_error() {
+                        Some(libc::EINVAL) => break,
+                        Some(libc::EPERM) => break,
+                        _ => return Err(io::Error::last_os_error()),
+                    }
+                }
+            }
+            // Ambient capabilities would survive the exec of an unprivileged file.
+            libc::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
+            let mut header = CapHeader {
+                version: LINUX_CAPABILITY_VERSION_3,
+                pid: 0,
+            };
+            let mut data = [CapData::default(); 2];
+            if libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) == 0 {
+                data[0].inheritable &= keep as u32;
+                data[1].inheritable &= (keep >> 32) as u32;
+                libc::syscall(libc::SYS_capset, &mut header, data.as_ptr());
+            }
+        }
+        Ok(())
+    };
+    // SAFETY: the hook only makes async-signal-safe system calls and captures a `u64`.
+    unsafe {
+        cmd.pre_exec(hook);
+    }
+}
+
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
 /// Makes `cmd`'s child start with an empty signal mask and default SIGPIPE. std's
 /// `posix_spawn` path keeps the parent's mask, and the runner blocks TERM/INT/HUP/CHLD.
 pub(crate) fn unblock_signals_on_spawn(cmd: &mut Command) {

@@ -84,6 +84,12 @@ pub(crate) fn validate(repo_root: PathBuf, args: &LaunchArgs) -> anyhow::Result<
         _ => None,
     };
     let wave_binary = std::env::current_exe().context("locate the wave binary")?;
+    wave_runtime::privilege::keep_mask(
+        std::env::var(wave_core::env::WAVE_AGENT_CAPS)
+            .ok()
+            .as_deref(),
+    )
+    .map_err(anyhow::Error::msg)?;
     let live = LaunchOptions {
         start_wave: args.start_wave,
         end_wave: args.end_wave,
