@@ -226,8 +226,24 @@ impl ContainerBackend {
     ) -> Result<(), LaunchError> {
         let run = Self::run_label(payload);
         let agent = payload.agent_id.to_string();
-        if let Ok(Some(stale)) = self.client.find_agent(&run, &agent, payload.attempt) {
-            let _ = self.client.remove(&stale.id);
+        match self.client.find_agent(&run, &agent, payload.attempt) {
+            // The same agent attempt is still running (a relaunch that could not tell): wait
+            // for it rather than start a second executor beside it.
+            Ok(Some(live)) if live.state == "running" => {
+                tracing::info!(agent = %agent, container = %live.name, "adopting a running agent container");
+                let mut record = RuntimeRecord::launching(payload, &now_iso());
+                record.session_backend = "container".into();
+                record.session_name = Some(live.name.clone());
+                record.terminal_disposition = TerminalDisposition::Running;
+                wave_store::write_json_atomic_relaxed(&prepared.files.runtime, &record)?;
+                self.watch(live.id, payload.clone(), record, done);
+                return Ok(());
+            }
+            Ok(Some(stale)) => {
+                let _ = self.client.remove(&stale.id);
+            }
+            Ok(None) => {}
+            Err(err) => return Err(docker(err)),
         }
         let labels = AgentLabels {
             run_id: run.clone(),
@@ -280,8 +296,13 @@ impl ContainerBackend {
     pub fn adopt(&self, payload: &RunnerPayload, done: mpsc::Sender<String>) -> bool {
         let run = Self::run_label(payload);
         let agent = payload.agent_id.to_string();
-        let Ok(Some(found)) = self.client.find_agent(&run, &agent, payload.attempt) else {
-            return false;
+        let found = match self.client.find_agent(&run, &agent, payload.attempt) {
+            Ok(Some(found)) => found,
+            Ok(None) => return false,
+            Err(err) => {
+                tracing::warn!(agent = %agent, "looking for the agent's container failed: {err}");
+                return false;
+            }
         };
         let record = wave_runtime::read_runtime_record(
             payload
