@@ -6,6 +6,7 @@
 mod agent_runner;
 mod doctor;
 mod init;
+mod k8s;
 mod launch;
 mod local_executor;
 mod observe;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Status(args) => observe::status(repo_root(cli.repo_root, false)?, &args),
         Command::Wait(args) => observe::wait(repo_root(cli.repo_root, false)?, &args),
         Command::Attach(args) => observe::attach(repo_root(cli.repo_root, false)?, &args),
+        Command::K8s(command) => k8s::run(repo_root(cli.repo_root, false)?, &command),
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)
