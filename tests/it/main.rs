@@ -11,6 +11,8 @@ mod compose;
 mod docker_image;
 mod dry_run;
 mod init_doctor;
+mod k8s;
+mod k8s_docker;
 mod launch;
 mod observe;
 mod supervise;

@@ -183,54 +183,79 @@ pub fn decide(
     })
 }
 
+/// A wait in progress: what was there when it began (the log length that tells a fresh
+/// failure from an old one) and its watches.
+pub struct Waiter {
+    options: WaitOptions,
+    started: Instant,
+    log_len_at_start: u64,
+    targets: [PathBuf; 2],
+    watch: Watch,
+}
+
+impl Waiter {
+    /// Begins a wait: notes the control-plane log's length and sets up the watches. A state
+    /// written after this returns counts as new.
+    pub fn start(options: &WaitOptions) -> Self {
+        let started = Instant::now();
+        let log_len_at_start = std::fs::metadata(&options.control_plane_log)
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let parent = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
+        let targets = [
+            parent(&options.run_state),
+            parent(&options.control_plane_log),
+        ];
+        let watch = Watch::new(&targets);
+        Waiter {
+            options: options.clone(),
+            started,
+            log_len_at_start,
+            targets,
+            watch,
+        }
+    }
+
+    /// Waits for the wave as [`decide`] says, until the timeout (counted from [`Waiter::start`]).
+    pub fn wait(mut self) -> Result<WaitOutcome, WaveWaitError> {
+        let options = &self.options;
+        let deadline = self.started + options.timeout;
+        loop {
+            let state = crate::run_state::load(&options.run_state)?;
+            let text = std::fs::read_to_string(&options.control_plane_log).unwrap_or_default();
+            // A log shorter than at the start was replaced: everything in it is new.
+            let start_len = if (text.len() as u64) < self.log_len_at_start {
+                0
+            } else {
+                self.log_len_at_start
+            };
+            let last = last_wave_run(&text);
+            let elapsed = self.started.elapsed();
+            let grace_passed = elapsed >= options.failure_grace;
+            if let Some(outcome) =
+                decide(&state, options.wave, last.as_ref(), start_len, grace_passed)
+            {
+                return Ok(outcome);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(WaitOutcome::TimedOut);
+            }
+            let mut pause = left.min(MAX_PAUSE);
+            if let Some(grace_left) = options.failure_grace.checked_sub(elapsed) {
+                if !grace_left.is_zero() {
+                    pause = pause.min(grace_left);
+                }
+            }
+            self.watch.pause(pause);
+            self.watch.refresh(&self.targets);
+        }
+    }
+}
+
 /// Waits for the wave as [`decide`] says, until `options.timeout`.
 pub fn wait(options: &WaitOptions) -> Result<WaitOutcome, WaveWaitError> {
-    let started = Instant::now();
-    let deadline = started + options.timeout;
-    let log_len_at_start = std::fs::metadata(&options.control_plane_log)
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let targets = [
-        options
-            .run_state
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-        options
-            .control_plane_log
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    ];
-    let mut watch = Watch::new(&targets);
-    loop {
-        let state = crate::run_state::load(&options.run_state)?;
-        let text = std::fs::read_to_string(&options.control_plane_log).unwrap_or_default();
-        // A log shorter than at the start was replaced: everything in it is new.
-        let start_len = if (text.len() as u64) < log_len_at_start {
-            0
-        } else {
-            log_len_at_start
-        };
-        let last = last_wave_run(&text);
-        let grace_passed = started.elapsed() >= options.failure_grace;
-        if let Some(outcome) = decide(&state, options.wave, last.as_ref(), start_len, grace_passed)
-        {
-            return Ok(outcome);
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(WaitOutcome::TimedOut);
-        }
-        let mut pause = left.min(MAX_PAUSE);
-        if let Some(grace_left) = options.failure_grace.checked_sub(started.elapsed()) {
-            if !grace_left.is_zero() {
-                pause = pause.min(grace_left);
-            }
-        }
-        watch.pause(pause);
-        watch.refresh(&targets);
-    }
+    Waiter::start(options).wait()
 }
 
 /// inotify watches on the deepest existing directory of each target, rebuilt when a deeper

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use wave_engine::lane::{LaneRequest, PlannedWave};
-use wave_engine::wave_wait::{WaitOptions, WaitOutcome};
+use wave_engine::wave_wait::{WaitOptions, WaitOutcome, Waiter};
 use wave_k8s::base::BaseParams;
 use wave_k8s::params::wave_budget_seconds;
 use wave_k8s::{Document, JobParams, Resources, WaveJob};
@@ -148,7 +148,13 @@ fn wait_wave(repo_root: &Path, args: &K8sWaitWaveArgs) -> anyhow::Result<Code> {
     options.failure_grace = Duration::from_secs(args.failure_grace_seconds);
     let lane = &args.lane;
     let wave = args.wave;
-    match wave_engine::wave_wait::wait(&options)? {
+    let waiter = Waiter::start(&options);
+    eprintln!(
+        "[wave] waiting for wave {wave} of lane {lane} to be recorded completed in {} (timeout {} s)",
+        options.run_state.display(),
+        args.timeout_seconds
+    );
+    match waiter.wait()? {
         WaitOutcome::Completed => {
             eprintln!("[wave] wave {wave} of lane {lane} is recorded completed");
             Ok(Code::Ok)
