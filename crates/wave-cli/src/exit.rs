@@ -9,7 +9,7 @@
 //! | 42 | the wave failed only on cont-QA (launcher) |
 //! | 43 | recovery queued (launcher) |
 //! | 3 | `wave supervise`: the lease was taken over by another daemon |
-//! | 124 | `wave wait`: the timeout passed with the run still going |
+//! | 124 | `wave wait`, `wave k8s wait-wave`: the timeout passed first |
 
 /// `wave wait` timed out with the run still going (as `timeout(1)`; upstream exits 0).
 pub const EXIT_WAIT_TIMED_OUT: i32 = 124;
