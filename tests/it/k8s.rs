@@ -303,8 +303,9 @@ fn k8s_wait_wave_returns_0_once_the_wave_is_recorded_completed() {
     let (code, took, err) = finish(child, Duration::from_secs(20));
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("recorded completed"), "{err}");
-    // Event-driven: well under the 1 s fallback re-read.
-    assert!(took < Duration::from_millis(500), "took {took:?}");
+    // Woken by inotify (benchmarked at well under 30 ms); the bound leaves room for a loaded
+    // CI machine and stays below the 1 s fallback re-read.
+    assert!(took < Duration::from_millis(900), "took {took:?}");
 }
 
 #[test]
