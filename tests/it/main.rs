@@ -17,6 +17,8 @@ mod hardening;
 mod health;
 mod image;
 mod init_doctor;
+mod k8s;
+mod k8s_docker;
 mod launch;
 mod limits;
 mod nix_flake;

@@ -52,6 +52,10 @@ pub enum Command {
     /// Build container images of wave without Docker (OCI layout or `docker load` archive).
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Kubernetes: render one Job per wave (`render`); the init-container wait that orders
+    /// them (`wait-wave`).
+    #[command(subcommand)]
+    K8s(K8sCommand),
     /// The built-in `local` executor: reads a compiled prompt, creates the agent's missing
     /// deliverables as placeholders and prints the markers its role requires (no model, no
     /// network). Launchers run it; it is rarely run by hand.
@@ -493,4 +497,118 @@ pub struct ImageBuildArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `wave k8s …`.
+#[derive(Debug, Subcommand)]
+pub enum K8sCommand {
+    /// Print one batch/v1 Job per selected wave (multi-document YAML; `--with-base` adds the
+    /// workspace PersistentVolumeClaim and the ServiceAccount first). Waves are selected as
+    /// `wave launch` selects them, from the lane's validated wave files.
+    Render(Box<K8sRenderArgs>),
+    /// Block until a wave is recorded completed in the lane's run-state.json (the init
+    /// container of every Job but the first runs this for the previous wave). Exit 0 when
+    /// completed; 1 when the wave's latest run is recorded failed; 124 when the timeout passes
+    /// first (as `timeout(1)`).
+    WaitWave(K8sWaitWaveArgs),
+}
+
+/// `wave k8s render`.
+#[derive(Debug, Args)]
+pub struct K8sRenderArgs {
+    /// Project id (explicit-project repositories); passed on to `wave launch`.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Lane to render.
+    #[arg(long, default_value = "main")]
+    pub lane: String,
+    /// Render only this wave (same as --start-wave N --end-wave N).
+    #[arg(long, value_name = "N", conflicts_with_all = ["start_wave", "end_wave"])]
+    pub wave: Option<u32>,
+    /// First wave of the range (as `wave launch`).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub start_wave: u32,
+    /// Last wave of the range (default: the lane's last wave).
+    #[arg(long, value_name = "N")]
+    pub end_wave: Option<u32>,
+    /// Container image of the pods.
+    #[arg(long, default_value = wave_k8s::params::DEFAULT_IMAGE, value_name = "IMAGE")]
+    pub image: String,
+    /// PersistentVolumeClaim holding the workspace (mounted at /workspace).
+    #[arg(long, default_value = wave_k8s::params::DEFAULT_PVC, value_name = "NAME")]
+    pub pvc: String,
+    /// ServiceAccount of the pods (its token is not mounted).
+    #[arg(long, default_value = wave_k8s::params::DEFAULT_SERVICE_ACCOUNT, value_name = "NAME")]
+    pub service_account: String,
+    /// Namespace written into every object (default: none, kubectl's current namespace).
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Pods a Job may retry after counted failures (exit 32 lane lock, 43 recovery queued).
+    #[arg(long, default_value_t = wave_k8s::params::DEFAULT_BACKOFF_LIMIT, value_name = "N")]
+    pub backoff_limit: i32,
+    /// Each wave's own run budget in minutes. activeDeadlineSeconds = the budgets of the
+    /// earlier selected waves (the init container's wait counts against the deadline) + this.
+    /// Default: per-agent timeout x stages (implementation fan-out + each closure agent) x 2
+    /// attempts.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub timeout_minutes: Option<u32>,
+    /// Per-agent timeout passed to `wave launch --timeout-minutes` (default: launch's 240).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub agent_timeout_minutes: Option<u32>,
+    /// ttlSecondsAfterFinished: delete a finished Job (and its pods) after this long.
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(i32).range(0..), value_name = "S")]
+    pub ttl_seconds_after_finished: i32,
+    /// The runtime's drain budget on SIGTERM; terminationGracePeriodSeconds = this + 15, at
+    /// least 30.
+    #[arg(long, default_value_t = wave_k8s::params::DEFAULT_DRAIN_TIMEOUT_SECONDS, value_name = "S")]
+    pub drain_timeout_seconds: i64,
+    /// CPU request of the wave container.
+    #[arg(long, default_value = wave_k8s::params::DEFAULT_CPU_REQUEST, value_name = "QTY")]
+    pub cpu_request: String,
+    /// CPU limit (the runtime sizes agent concurrency from the pod's cgroup).
+    #[arg(long, default_value = wave_k8s::params::DEFAULT_CPU_LIMIT, value_name = "QTY")]
+    pub cpu_limit: String,
+    /// Memory request of the wave container.
+    #[arg(long, default_value = wave_k8s::params::DEFAULT_MEMORY_REQUEST, value_name = "QTY")]
+    pub memory_request: String,
+    /// Memory limit (read back through the cgroup too).
+    #[arg(long, default_value = wave_k8s::params::DEFAULT_MEMORY_LIMIT, value_name = "QTY")]
+    pub memory_limit: String,
+    /// Also print the ServiceAccount and the workspace PersistentVolumeClaim, first.
+    #[arg(long)]
+    pub with_base: bool,
+    /// Storage requested by the claim (with --with-base).
+    #[arg(long, default_value = wave_k8s::base::DEFAULT_STORAGE, value_name = "QTY", requires = "with_base")]
+    pub storage: String,
+    /// storageClassName of the claim (with --with-base; default: the cluster's default class).
+    #[arg(long, value_name = "NAME", requires = "with_base")]
+    pub storage_class: Option<String>,
+    /// Access mode of the claim (with --with-base): ReadWriteMany lets pods of later waves run
+    /// on any node; ReadWriteOnce needs every pod on one node.
+    #[arg(long, default_value = wave_k8s::base::DEFAULT_ACCESS_MODE, value_name = "MODE", requires = "with_base")]
+    pub access_mode: String,
+    /// Write the YAML to this file instead of stdout (atomically: all or nothing).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `wave k8s wait-wave`.
+#[derive(Debug, Args)]
+pub struct K8sWaitWaveArgs {
+    /// The wave to wait for.
+    #[arg(long, value_name = "N")]
+    pub wave: u32,
+    /// Lane.
+    #[arg(long, default_value = "main")]
+    pub lane: String,
+    /// Project id (explicit-project repositories).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Give up after this many seconds (exit 124); 0 reads once.
+    #[arg(long, default_value_t = 3600, value_name = "S")]
+    pub timeout_seconds: u64,
+    /// A failure already recorded when the wait begins counts only after this many seconds
+    /// pass with no newer run of the wave (a re-run writes `started` within seconds).
+    #[arg(long, default_value_t = 120, value_name = "S")]
+    pub failure_grace_seconds: u64,
 }

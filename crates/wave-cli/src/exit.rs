@@ -9,7 +9,7 @@
 //! | 42 | the wave failed only on cont-QA (launcher) |
 //! | 43 | recovery queued (launcher) |
 //! | 3 | `wave supervise`: the lease was taken over by another daemon |
-//! | 124 | `wave wait`: the timeout passed with the run still going |
+//! | 124 | `wave wait`, `wave k8s wait-wave`: the timeout passed first |
 //! | 69 | `wave wait`, `submit --wait`: no daemon serves the lane and none could be started (EX_UNAVAILABLE) |
 
 /// `wave wait` timed out with the run still going (as `timeout(1)`; upstream exits 0).

@@ -4,7 +4,8 @@
 //! spec and overlays), [`dry_run`] (`wave launch --dry-run`), [`doctor`] (`wave doctor`),
 //! [`manifest`] (`waves.manifest.json`), [`scaffold`] (`wave init`), [`local_executor`] (the
 //! built-in `local` executor's IO), [`launch`] (the live launcher), [`supervisor`] (`wave submit`
-//! and the `wave supervise` daemon).
+//! and the `wave supervise` daemon), [`wave_wait`] (`wave k8s wait-wave`: wait until a wave is
+//! recorded completed).
 
 pub mod doctor;
 pub mod dry_run;
@@ -18,3 +19,4 @@ pub mod run_state;
 pub mod scaffold;
 pub mod state_guard;
 pub mod supervisor;
+pub mod wave_wait;

@@ -8,6 +8,7 @@ mod doctor;
 mod health;
 mod image;
 mod init;
+mod k8s;
 mod launch;
 mod local_executor;
 mod observe;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Runs(args) => health::runs(repo_root(cli.repo_root, false)?, &args),
         Command::Health(args) => health::health(repo_root(cli.repo_root, false)?, &args),
         Command::Image(ImageCommand::Build(args)) => image::build(&args),
+        Command::K8s(command) => k8s::run(repo_root(cli.repo_root, false)?, &command),
         Command::AgentRunner(args) => agent_runner::run(&args),
         Command::LocalExecutor(args) => {
             local_executor::run(repo_root(cli.repo_root, false)?, &args)
