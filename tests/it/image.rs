@@ -165,6 +165,23 @@ fn image_build_twice_gives_identical_files_and_bad_input_leaves_nothing() {
         assert!(err.contains(needle), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
     }
+    // --load with no engine behind DOCKER_HOST: one line naming --load, and the temporary
+    // docker archive (in TMPDIR) is gone.
+    let out = Command::new(wave_bin())
+        .args(["image", "build", "--load", "--tag", "wave-it-noengine:1"])
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}/no-engine.sock", dir.path().display()),
+        )
+        .env("TMPDIR", dir.path())
+        .output()
+        .expect("spawn");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("wave: error: --load: "),
+        "{}",
+        stderr(&out)
+    );
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
