@@ -450,7 +450,23 @@ fn two_daemons_one_lease_handover_on_death_and_a_stopped_holder_is_fenced() {
     });
     assert_eq!(state["supervisorId"], lease["supervisorId"]);
     kill(Pid::from_raw(b as i32), Signal::SIGCONT).unwrap();
-    let status = lab.daemons[1].wait().unwrap();
+    // Bounded: a resumed holder that never notices its takeover fails the test, not the suite.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = lab.daemons[1].try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let wchan = std::fs::read_to_string(format!("/proc/{b}/wchan")).unwrap_or_default();
+            let stat = std::fs::read_to_string(format!("/proc/{b}/stat")).unwrap_or_default();
+            panic!(
+                "the resumed holder did not exit within 30 s (wchan {wchan:?}, stat {stat:?}): {}",
+                lab.daemon_err(1)
+            );
+        }
+        // The poll interval of this deadline helper, not a synchronisation sleep.
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!(status.code(), Some(3), "{}", lab.daemon_err(1));
     assert!(
         lab.daemon_err(1).contains("taken over"),
