@@ -476,3 +476,30 @@ fn defect_8_edge_cases_config_fifo_broken_config_tampered_log_corrupt_run_state(
         .any(|e| e.file_name().to_string_lossy().contains("corrupt"));
     assert!(aside, "the corrupt file is kept aside");
 }
+
+#[test]
+fn an_unwritable_repository_is_reported_before_any_agent_starts() {
+    let repo = TestRepo::initialised();
+    // The repository belongs to root (0755); the commands run as nobody.
+    let as_nobody = |args: &[&str]| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(crate::support::wave_bin())
+            .args(args)
+            .current_dir(repo.root())
+            .env_remove("WAVE_REPO_ROOT")
+            .output()
+            .unwrap()
+    };
+    for args in [
+        vec!["doctor"],
+        vec!["submit", "--no-daemon"],
+        vec!["launch", "--agent-launch-stagger-ms", "0"],
+    ] {
+        let out = as_nobody(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(all.contains("not writable"), "{args:?}: {all}");
+    }
+    assert!(!repo.path(".tmp").exists(), "nothing written");
+}

@@ -49,6 +49,8 @@ pub enum Command {
     /// Exit 0 when a live daemon serves the lane with a fresh lease, 1 otherwise (for
     /// HEALTHCHECK and Kubernetes exec probes).
     Health(LaneArgs),
+    /// Give state volumes to the supervisor's uid:gid (compose's one-shot init service).
+    PrepareVolumes(PrepareVolumesArgs),
     /// Build container images of wave without Docker (OCI layout or `docker load` archive).
     #[command(subcommand)]
     Image(ImageCommand),
@@ -414,6 +416,17 @@ pub struct WaitArgs {
     /// Give up after this many seconds (exit 124); 0 reads once. At most 10 years.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=MAX_WAIT_SECONDS), value_name = "N")]
     pub timeout_seconds: u64,
+}
+
+/// `wave prepare-volumes`.
+#[derive(Debug, Args)]
+pub struct PrepareVolumesArgs {
+    /// The owner to give them, numeric `UID:GID`.
+    #[arg(long, value_name = "UID:GID")]
+    pub owner: String,
+    /// The mounted volumes.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
 }
 
 /// `wave runs` and `wave health`: a lane, and the output format.

@@ -55,12 +55,50 @@ pub fn prepare_state_tree(paths: &LanePaths) -> Result<(), StoreError> {
     for path in guarded(paths) {
         wave_store::refuse_symlinks_below(root, &path)?;
     }
+    // Agents write into the repository and the launcher into the state tree: say so now,
+    // rather than let every agent fail later.
+    check_writable(root)?;
     let mode = state_dir_mode();
     let state_root = state_root(paths);
     for dir in [state_root.as_path(), paths.base_state_dir()] {
         ensure_private_dir(dir, mode)?;
     }
+    check_writable(paths.base_state_dir())?;
     Ok(())
+}
+
+/// Fails with a clear error when this process cannot create files in `dir`.
+pub fn check_writable(dir: &Path) -> Result<(), StoreError> {
+    let probe = dir.join(format!(".wave-write-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(source)
+            if source.kind() == std::io::ErrorKind::PermissionDenied
+                || source.raw_os_error() == Some(libc_erofs()) =>
+        {
+            Err(StoreError::InvalidPath {
+                op: "write into",
+                path: dir.to_path_buf(),
+                reason: not_writable_reason(),
+            })
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+fn libc_erofs() -> i32 {
+    30 // EROFS on Linux
+}
+
+fn not_writable_reason() -> &'static str {
+    "not writable by this process's uid (run as the directory's owner: compose sets WAVE_UID/WAVE_GID in .env; see docs/deployment.md)"
 }
 
 /// The repository's state root (`paths.stateRoot`, `.tmp` by default): the first directory

@@ -50,6 +50,11 @@ pub fn run(repo_root: PathBuf, args: &DoctorArgs) -> anyhow::Result<Code> {
         &args.limits.knobs(),
     );
     container_check(&repo_root, &mut report);
+    // Agents write into the repository: an unwritable one is reported before anything runs.
+    if let Err(err) = wave_engine::state_guard::check_writable(&repo_root) {
+        report.errors.push(err.to_string());
+        report.ok = false;
+    }
     if args.json {
         super::print_json(&report)?;
     } else {

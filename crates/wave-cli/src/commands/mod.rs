@@ -14,6 +14,7 @@ mod local_executor;
 mod observe;
 mod submit;
 mod supervise;
+mod volumes;
 
 use std::path::PathBuf;
 
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Status(args) => observe::status(repo_root(cli.repo_root, false)?, &args),
         Command::Wait(args) => observe::wait(repo_root(cli.repo_root, false)?, &args),
         Command::Attach(args) => observe::attach(repo_root(cli.repo_root, false)?, &args),
+        Command::PrepareVolumes(args) => volumes::run(&args),
         Command::Runs(args) => health::runs(repo_root(cli.repo_root, false)?, &args),
         Command::Health(args) => health::health(repo_root(cli.repo_root, false)?, &args),
         Command::Image(ImageCommand::Build(args)) => image::build(&args),
