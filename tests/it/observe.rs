@@ -126,7 +126,9 @@ fn wait_returns_promptly_after_the_terminal_state_is_written() {
 #[test]
 fn attach_prints_a_finished_agents_log_and_rejects_unknowns() {
     let repo = repo_with(&state("completed", r#","exitCode":0"#));
-    let log = repo.path("agent.log");
+    // attach prints only logs of the lane's logs/ directory.
+    let log = repo.path(".tmp/main-wave-launcher/logs/agent.log");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     std::fs::write(&log, "line one\nline two\n").unwrap();
     let status = repo.path("agent.status");
     std::fs::write(&status, r#"{"code":0,"attempt":1,"completedAt":"x"}"#).unwrap();
