@@ -97,7 +97,14 @@ fn thirty_random_sigkills_recover_through_a_new_submit() {
         // Recovery only through a new submit (which starts a daemon if the old one died).
         let second = submit(&repo);
         for run in [&first, &second] {
-            let out = repo.wave(&["wait", "--run-id", run, "--timeout-seconds", "90"]);
+            // A waiter that finds no daemon starts one with its own environment: give it the
+            // executor knobs too.
+            let out = repo
+                .command(&["wait", "--run-id", run, "--timeout-seconds", "90"])
+                .env("WAVE_LOCAL_EXECUTOR_DELAY_MS", DELAY_MS.to_string())
+                .env("WAVE_LOCAL_EXECUTOR_COUNT_FILE", repo.path("count.txt"))
+                .output()
+                .unwrap();
             assert_eq!(
                 out.status.code(),
                 Some(0),
@@ -107,17 +114,34 @@ fn thirty_random_sigkills_recover_through_a_new_submit() {
             );
         }
         let counts = counts(&repo);
+        let story = || {
+            [&first, &second]
+                .iter()
+                .map(|run| {
+                    let dir = repo.path(&format!("{SUP}/runs/{run}"));
+                    format!(
+                        "{run} events:\n{}\nlauncher.log:\n{}",
+                        std::fs::read_to_string(dir.join("events.jsonl")).unwrap_or_default(),
+                        std::fs::read_to_string(dir.join("launcher.log")).unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + &std::fs::read_to_string(repo.path("count.txt")).unwrap_or_default()
+        };
         // A1 ran once (the second run reuses it); each closure agent once per run.
         assert_eq!(
             counts.get("A1"),
             Some(&1),
-            "iteration {i} ({hit:?}): {counts:?}"
+            "iteration {i} ({hit:?}): {counts:?}\n{}",
+            story()
         );
         for agent in ["A8", "A9", "A0"] {
             assert_eq!(
                 counts.get(agent),
                 Some(&2),
-                "iteration {i} ({hit:?}): {counts:?}"
+                "iteration {i} ({hit:?}): {counts:?}\n{}",
+                story()
             );
         }
     }

@@ -54,7 +54,15 @@ fn floor(image: &str, n: usize) -> Duration {
     let children: Vec<_> = (0..n)
         .map(|_| {
             Command::new("docker")
-                .args(["run", "--rm", "--network", "none", "--entrypoint", "/bin/true", image])
+                .args([
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "--entrypoint",
+                    "/bin/true",
+                    image,
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -77,7 +85,10 @@ fn main() {
         .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 10, 50]);
     let image = format!("wave-bench-agents:{}", std::process::id());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../images/build-supervisor.sh");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../images/build-supervisor.sh"
+    );
     let built = Command::new("bash")
         .args([script, wave, &image])
         .output()

@@ -85,7 +85,10 @@ pub fn read_run(tree: &SupervisorPaths, run_id: RunId) -> Result<RunView, Superv
 fn view_of(tree: &SupervisorPaths, paths: &RunPaths, mut state: SupervisorRunState) -> RunView {
     let mut derived_from = None;
     if !state.is_terminal() {
-        if let Some(code) = launcher_exit(paths) {
+        // Exit 32 (another launcher held the lane) is not an end: the daemon requeues the run.
+        let requeued =
+            |code: &Option<i64>| *code == Some(i64::from(wave_core::gates::EXIT_LOCK_HELD));
+        if let Some(code) = launcher_exit(paths).filter(|c| !requeued(c)) {
             let completed = code == Some(0);
             state.status = if completed {
                 RunStatus::Completed
