@@ -4,13 +4,13 @@
 //! finishes the run without re-running agents that had finished.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{docker_available, wave_bin, TestRepo};
+use crate::support::{docker, docker_available, executor_runs, until, SupervisorImage, TestRepo};
 
 const SUP: &str = ".tmp/main-wave-launcher/control/supervisor";
 
@@ -20,32 +20,17 @@ struct Lab {
     image: String,
     tag: &'static str,
     containers: Vec<String>,
+    _built: SupervisorImage,
 }
 
 impl Lab {
     fn new(test: &'static str) -> Lab {
-        for tool in ["/bin/bash-static", "/bin/busybox"] {
-            assert!(
-                Path::new(tool).exists(),
-                "{tool} is missing: apt-get install bash-static busybox-static (.ci/run does)"
-            );
-        }
-        let image = format!("wave-init-it:{}-{test}", std::process::id());
-        let build = Command::new("bash")
-            .arg(repo_file("images/build-supervisor.sh"))
-            .arg(wave_bin())
-            .arg(&image)
-            .output()
-            .unwrap();
-        assert!(
-            build.status.success(),
-            "image build failed: {}",
-            String::from_utf8_lossy(&build.stderr)
-        );
+        let built = SupervisorImage::build(&format!("wave-init-it-{test}"));
         Lab {
-            image,
+            image: built.0.clone(),
             tag: test,
             containers: Vec::new(),
+            _built: built,
         }
     }
 
@@ -79,47 +64,15 @@ impl Drop for Lab {
         for c in &self.containers {
             let _ = docker(&["rm", "-f", c]);
         }
-        let _ = docker(&["rmi", "-f", &self.image]);
     }
-}
-
-fn repo_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
-
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker").args(args).output().expect("docker")
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Polls `probe` until it returns `Some`, or panics after `limit` naming `what`.
-fn until<T>(limit: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = probe() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        // The poll interval of this deadline helper, not a synchronisation sleep.
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn counts(repo: &TestRepo) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for line in std::fs::read_to_string(repo.path("count.txt"))
-        .unwrap_or_default()
-        .lines()
-    {
-        let agent = line.split_whitespace().nth(1).unwrap_or("?").to_string();
-        *out.entry(agent).or_default() += 1;
-    }
-    out
+    executor_runs(&repo.path("count.txt"))
 }
 
 /// A repository the image's user (65532) can write.

@@ -6,43 +6,31 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{assert_success, docker_available, stderr, stdout, wave_bin, TestRepo};
+use crate::support::{
+    assert_success, docker, docker_available, executor_runs, stderr, stdout, until,
+    SupervisorImage, TestRepo,
+};
 
 /// The agent image (bash + busybox, built from the test binary) and cleanup of every container
 /// of the test's repositories.
 struct Lab {
     image: String,
     repos: Vec<PathBuf>,
+    _built: SupervisorImage,
 }
 
 impl Lab {
     fn new(test: &str) -> Lab {
-        for tool in ["/bin/bash-static", "/bin/busybox"] {
-            assert!(
-                Path::new(tool).exists(),
-                "{tool} is missing: apt-get install bash-static busybox-static (.ci/run does)"
-            );
-        }
-        let image = format!("wave-agents-it:{}-{test}", std::process::id());
-        let build = Command::new("bash")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../images/build-supervisor.sh"))
-            .arg(wave_bin())
-            .arg(&image)
-            .output()
-            .unwrap();
-        assert!(
-            build.status.success(),
-            "image build failed: {}",
-            String::from_utf8_lossy(&build.stderr)
-        );
+        let built = SupervisorImage::build(&format!("wave-agents-it-{test}"));
         Lab {
-            image,
+            image: built.0.clone(),
             repos: Vec::new(),
+            _built: built,
         }
     }
 
@@ -77,12 +65,7 @@ impl Drop for Lab {
                 let _ = docker(&["rm", "-f", &c]);
             }
         }
-        let _ = docker(&["rmi", "-f", &self.image]);
     }
-}
-
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker").args(args).output().expect("docker")
 }
 
 /// Wave agent containers (of `agent`, or all) that mount the repository `root` (tests run in
@@ -106,28 +89,8 @@ fn containers(root: &Path, agent: &str) -> Vec<String> {
         .collect()
 }
 
-fn until<T>(limit: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        // The poll interval of this deadline helper, not a synchronisation sleep.
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn counts(repo: &TestRepo) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for line in std::fs::read_to_string(repo.path("count.txt"))
-        .unwrap_or_default()
-        .lines()
-    {
-        let agent = line.split_whitespace().nth(1).unwrap_or("?").to_string();
-        *out.entry(agent).or_default() += 1;
-    }
-    out
+    executor_runs(&repo.path("count.txt"))
 }
 
 fn status_code(repo: &TestRepo, slug: &str) -> Option<i64> {

@@ -59,15 +59,7 @@ fn victim(repo: &TestRepo, run: &str, which: usize) -> Option<(&'static str, i64
 }
 
 fn counts(repo: &TestRepo) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for line in std::fs::read_to_string(repo.path("count.txt"))
-        .unwrap_or_default()
-        .lines()
-    {
-        let agent = line.split_whitespace().nth(1).unwrap_or("?").to_string();
-        *out.entry(agent).or_default() += 1;
-    }
-    out
+    crate::support::executor_runs(&repo.path("count.txt"))
 }
 
 #[test]

@@ -503,3 +503,37 @@ fn an_unwritable_repository_is_reported_before_any_agent_starts() {
     }
     assert!(!repo.path(".tmp").exists(), "nothing written");
 }
+
+#[test]
+fn supervise_once_exits_with_the_worst_run_it_drove() {
+    let repo = TestRepo::initialised();
+    let out = repo
+        .command(&[
+            "submit",
+            "--no-daemon",
+            "--agent-launch-stagger-ms",
+            "0",
+            "--max-retries-per-wave",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out, "submit");
+    let out = repo
+        .command(&["supervise", "--once", "--poll-ms", "50"])
+        .env("WAVE_LOCAL_EXECUTOR_FAIL_AGENTS", "A1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed run makes --once exit non-zero"
+    );
+    let out = repo
+        .command(&["submit", "--no-daemon", "--agent-launch-stagger-ms", "0"])
+        .output()
+        .unwrap();
+    assert_success(&out, "submit");
+    let out = repo.wave(&["supervise", "--once", "--poll-ms", "50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -113,3 +113,73 @@ pub fn docker_available(test: &str) -> bool {
     }
     ok
 }
+
+/// Polls `probe` until it returns `Some`, or panics after `limit` naming `what`.
+pub fn until<T>(limit: std::time::Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        // The poll interval of this deadline helper, not a synchronisation sleep.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// How many times each agent's executor ran, from a `WAVE_LOCAL_EXECUTOR_COUNT_FILE`.
+pub fn executor_runs(count_file: &Path) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for line in std::fs::read_to_string(count_file)
+        .unwrap_or_default()
+        .lines()
+    {
+        let agent = line.split_whitespace().nth(1).unwrap_or("?").to_string();
+        *out.entry(agent).or_default() += 1;
+    }
+    out
+}
+
+/// `docker <args>`.
+pub fn docker(args: &[&str]) -> Output {
+    Command::new("docker").args(args).output().expect("docker")
+}
+
+/// An image built by `images/build-supervisor.sh` from the test binary (static `wave`,
+/// `bash`, busybox), removed on drop. `name` keeps parallel tests apart.
+pub struct SupervisorImage(pub String);
+
+impl SupervisorImage {
+    /// Builds `<name>:<pid>`.
+    pub fn build(name: &str) -> SupervisorImage {
+        for tool in ["/bin/bash-static", "/bin/busybox"] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: apt-get install bash-static busybox-static (.ci/run does)"
+            );
+        }
+        let image = format!("{name}:{}", std::process::id());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../images/build-supervisor.sh");
+        let build = Command::new("bash")
+            .arg(script)
+            .arg(wave_bin())
+            .arg(&image)
+            .output()
+            .expect("run build-supervisor.sh");
+        assert!(
+            build.status.success(),
+            "image build failed: {}",
+            String::from_utf8_lossy(&build.stderr)
+        );
+        SupervisorImage(image)
+    }
+}
+
+impl Drop for SupervisorImage {
+    fn drop(&mut self) {
+        let _ = docker(&["rmi", "-f", &self.0]);
+    }
+}
