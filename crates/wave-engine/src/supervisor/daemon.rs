@@ -370,6 +370,21 @@ impl Daemon<'_> {
     /// Claims a pending run and starts its launcher; false when the spawn failed (retried on
     /// the next pass, and the run failed after [`MAX_SPAWN_FAILURES`]).
     fn claim(&mut self, run: &FoundRun) -> Result<bool, SupervisorError> {
+        // A daemon killed between starting a launcher and recording it leaves the run pending
+        // with that launcher running (or already done): adopt it instead of starting a second.
+        if let Some((pid, ticks)) = orphan_launcher(&run.paths) {
+            let mut state = run.state.clone();
+            state.status = RunStatus::Running;
+            state.terminal_disposition = Some(RunDisposition::Running);
+            state.launcher_pid = pid;
+            state.launcher_start_ticks = ticks;
+            if state.started_at.is_none() {
+                state.started_at = Some(self.now());
+            }
+            let fields = json!({"runId": state.run_id, "launcherPid": pid});
+            self.commit(&run.paths, &mut state, "launcher-adopted", fields)?;
+            return Ok(true);
+        }
         let supervisor_id = self.lease.record().supervisor_id.clone();
         let paths = run.paths.clone();
         if !self.spawn_failures.contains_key(&run.run_id) {
@@ -454,7 +469,12 @@ impl Daemon<'_> {
             tree::append_event(
                 paths,
                 "launcher-started",
-                json!({"runId": state.run_id, "launcherPid": spawned.pid, "resumed": resumed}),
+                json!({
+                    "runId": state.run_id,
+                    "launcherPid": spawned.pid,
+                    "launcherStartTicks": spawned.start_time_ticks,
+                    "resumed": resumed
+                }),
             )?;
             state.status = RunStatus::Running;
             state.terminal_disposition = Some(RunDisposition::Running);
@@ -769,6 +789,33 @@ impl Journal {
             Some("failed") => Some((false, self.exit_code)),
             _ => None,
         }
+    }
+}
+
+/// The launcher a pending run already has: its `launcher-status.json` exists (it ran and ended),
+/// or the last `launcher-started` event names a live process. `None`: nothing ran for it.
+fn orphan_launcher(paths: &RunPaths) -> Option<(Option<i32>, Option<u64>)> {
+    let events = std::fs::read_to_string(paths.events()).unwrap_or_default();
+    let started = events
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["type"] == "launcher-started");
+    let pid = started
+        .as_ref()
+        .and_then(|e| e["launcherPid"].as_i64())
+        .and_then(|p| i32::try_from(p).ok());
+    let ticks = started
+        .as_ref()
+        .and_then(|e| e["launcherStartTicks"].as_u64());
+    // A status of 32 (lane locked) is what requeued the run: it is not an outcome to adopt.
+    let lock_held = Some(i64::from(wave_core::gates::EXIT_LOCK_HELD));
+    if read_launcher_status(paths).is_some_and(|code| code != lock_held) {
+        return Some((pid, ticks));
+    }
+    match (pid, ticks) {
+        (Some(p), Some(t)) if wave_runtime::is_alive(p, t) => Some((Some(p), Some(t))),
+        _ => None,
     }
 }
 
