@@ -294,7 +294,12 @@ fn a_killed_launchers_containers_are_adopted_and_a_drain_stops_them() {
     assert_success(&out, "the relaunch");
     let counts = counts(&repo);
     for agent in ["A1", "A8", "A9", "A0"] {
-        assert_eq!(counts.get(agent), Some(&1), "{agent}: {counts:?}");
+        assert_eq!(
+            counts.get(agent),
+            Some(&1),
+            "{agent}: {counts:?}\nrelaunch stderr:\n{}",
+            stderr(&out)
+        );
     }
     assert!(our_container(&repo, "A1").is_none(), "no container left");
 

@@ -215,9 +215,15 @@ pub(super) fn start_or_adopt(
     if let Some(backend) = &options.container {
         // A container of this agent's attempt (running, or exited with its outcome not yet
         // recorded) is adopted by its labels.
-        if let Some(payload) = container_adoptable(prepared, attempt, prompt_hash, options) {
-            if backend.adopt(&payload, done.clone()) {
-                return Ok(Started::Adopted);
+        match container_adoptable(prepared, attempt, prompt_hash, options) {
+            Some(payload) => {
+                if backend.adopt(&payload, done.clone()) {
+                    return Ok(Started::Adopted);
+                }
+                tracing::info!(agent = %prepared.agent_id, "no container of this attempt to adopt");
+            }
+            None => {
+                tracing::info!(agent = %prepared.agent_id, "not adoptable: starting a container")
             }
         }
     }

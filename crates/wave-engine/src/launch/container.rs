@@ -30,6 +30,18 @@ use wave_runtime::{RunnerPayload, RuntimeRecord, StatusRecord, TerminalDispositi
 use super::{now_iso, LaunchError};
 use crate::prepare::PreparedAgent;
 
+/// Our addition to the design's labels: which repository an agent container works on (a hash
+/// of its root), so launchers of different repositories sharing one engine never reap or adopt
+/// each other's containers.
+pub const LABEL_REPO: &str = "wave.repo";
+
+/// The `wave.repo` value of a repository.
+pub fn repo_label(repo_root: &Path) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(repo_root.as_os_str().as_encoded_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The run label of agents launched outside a supervisor run: `unsupervised-<hash>` of the
 /// repository root, so plain launches of different repositories on one engine never share a
 /// container name or adopt each other's containers.
@@ -192,26 +204,37 @@ impl ContainerBackend {
 
     /// Removes containers of this lane whose owner is gone and whose run is not active
     /// (`active(run label)`), after their outcome is on disk; returns how many.
-    pub fn reap(&self, active: impl Fn(&str) -> bool) -> usize {
+    pub fn reap(&self, repo_root: &Path, active: impl Fn(&str) -> bool) -> usize {
         let client = &self.client;
-        let removed = client.reap_orphans(&self.lane, &self.project, active, |owner| {
+        let repo = repo_label(repo_root);
+        let listed = client.list_by_labels(&[
+            (wave_docker::labels::LABEL_LANE, self.lane.as_str()),
+            (wave_docker::labels::LABEL_PROJECT, self.project.as_str()),
+            (LABEL_REPO, repo.as_str()),
+        ]);
+        let candidates = match listed {
+            Ok(c) => c,
+            Err(err) => {
+                tracing::warn!("listing agent containers to reap failed: {err}");
+                return 0;
+            }
+        };
+        let owner_alive = |owner: &str| {
             !matches!(
                 client.owner_liveness(owner),
                 Ok(wave_docker::OwnerLiveness::Dead)
             )
-        });
-        match removed {
-            Ok(r) => {
-                for c in &r {
-                    tracing::info!(container = %c.name, "reaped an orphaned agent container");
-                }
-                r.len()
-            }
-            Err(err) => {
-                tracing::warn!("reaping orphaned agent containers failed: {err}");
-                0
+        };
+        let mut removed = 0;
+        for c in candidates {
+            if wave_docker::reap::should_reap(&c, &active, &owner_alive)
+                && client.remove(&c.id).is_ok()
+            {
+                tracing::info!(container = %c.name, "reaped an orphaned agent container");
+                removed += 1;
             }
         }
+        removed
     }
 
     /// Starts the agent's container (removing a stale one of the same attempt first) and
@@ -264,6 +287,7 @@ impl ContainerBackend {
             &agent,
         );
         let mut spec = AgentContainerSpec::new(name, self.settings.image.clone(), labels);
+        spec.extra_labels = vec![(LABEL_REPO.to_string(), repo_label(&payload.repo_root))];
         spec.entrypoint = Some(Vec::new());
         spec.cmd = vec!["bash".into(), "-c".into(), script];
         spec.working_dir = Some(payload.repo_root.clone());

@@ -291,7 +291,7 @@ pub fn run(
                     || container::unsupervised_run_label(repo_root),
                     |r| r.to_string(),
                 );
-                backend.reap(|run| {
+                backend.reap(repo_root, |run| {
                     run == ours
                         || run
                             .parse::<RunId>()
