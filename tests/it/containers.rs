@@ -231,7 +231,13 @@ fn container_exit_codes_and_oom_kills_are_recorded() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert_eq!(status_code(&repo, "0-a1"), Some(3));
 
-    // An executor over the memory limit is OOM-killed, and recorded so.
+    // An executor over the memory limit is OOM-killed, and recorded so. The kernel's OOM
+    // killer is a machine-wide event (on the development sandbox every OOM kill coincided with
+    // the whole session being torn down), so this part runs only with WAVE_TEST_OOM=1.
+    if std::env::var("WAVE_TEST_OOM").as_deref() != Ok("1") {
+        eprintln!("SKIP the OOM half of {test}: set WAVE_TEST_OOM=1 to trigger the OOM killer");
+        return;
+    }
     let repo = lab.repo();
     let hog = repo.path("hog.sh");
     std::fs::write(

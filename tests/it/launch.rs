@@ -338,12 +338,13 @@ fn kill_runners(repo: &TestRepo) {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
         };
-        if let Some(pgid) = v["pgid"].as_i64() {
+        // Never -0 or -1 (`kill -KILL -1` is every process this user may signal).
+        if let Some(pgid) = v["pgid"].as_i64().filter(|&p| p > 1) {
             let _ = Command::new("kill")
                 .args(["-KILL", &format!("-{pgid}")])
                 .status();
         }
-        if let Some(pid) = v["runnerPid"].as_i64() {
+        if let Some(pid) = v["runnerPid"].as_i64().filter(|&p| p > 1) {
             let _ = Command::new("kill")
                 .args(["-KILL", &pid.to_string()])
                 .status();

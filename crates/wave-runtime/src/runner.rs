@@ -450,7 +450,7 @@ impl Run {
     /// Records a runner failure (best effort: the original error is what gets reported).
     fn record_failure(&mut self, err: &RunnerError) {
         // The status file must mean "nothing runs any more".
-        if let Some(pgid) = self.record.pgid {
+        if let Some(pgid) = self.record.pgid.filter(|&p| p > 1) {
             let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
         }
         let code = match err {

@@ -70,12 +70,15 @@ pub(super) fn drain(
             continue;
         };
         let runner_alive = record.runner_is_alive();
+        // Never 0 or 1: kill(0) is our own group, killpg(1) is every process.
         if runner_alive {
-            if let Some(pid) = record.runner_pid {
+            if let Some(pid) = record.runner_pid.filter(|&p| p > 1) {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
             }
-        } else if let Some(pgid) = record.pgid.or(record.executor_pid) {
-            let _ = nix::sys::signal::killpg(Pid::from_raw(pgid), Signal::SIGTERM);
+        } else if wave_runtime::executor_is_alive(&record) {
+            if let Some(pgid) = record.pgid.filter(|&p| p > 1) {
+                let _ = nix::sys::signal::killpg(Pid::from_raw(pgid), Signal::SIGTERM);
+            }
         }
         signalled.push(id.clone());
     }

@@ -38,7 +38,7 @@ impl Daemon<'_> {
             if let (Some(pid), Some(ticks)) =
                 (run.state.launcher_pid, run.state.launcher_start_ticks)
             {
-                if wave_runtime::is_alive(pid, ticks) {
+                if pid > 1 && wave_runtime::is_alive(pid, ticks) {
                     let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
                     launchers.push((pid, ticks));
                 }
@@ -62,8 +62,10 @@ impl Daemon<'_> {
             let left = deadline.saturating_duration_since(Instant::now());
             let _ = wake_rx.recv_timeout(left.min(Duration::from_millis(50)));
         }
-        for (pid, _) in &launchers {
-            let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
+        for (pid, ticks) in &launchers {
+            if *pid > 1 && wave_runtime::is_alive(*pid, *ticks) {
+                let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
+            }
         }
         for run in &active {
             // Whatever a killed launcher left running is stopped here, and recorded below.
