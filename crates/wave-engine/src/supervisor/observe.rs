@@ -101,6 +101,9 @@ fn view_of(tree: &SupervisorPaths, paths: &RunPaths, mut state: SupervisorRunSta
                 RunDisposition::Failed
             });
             state.exit_code = code;
+            if state.completed_at.is_none() {
+                state.completed_at = launcher_completed_at(paths);
+            }
             derived_from = Some("launcher-status");
         }
     }
@@ -142,6 +145,12 @@ pub fn run_summary(view: &RunView) -> Value {
         "launcherArgs": s.launcher_args,
         "derivedFrom": view.derived_from,
     })
+}
+
+fn launcher_completed_at(paths: &RunPaths) -> Option<String> {
+    let text = std::fs::read_to_string(paths.launcher_status()).ok()?;
+    let value: Value = serde_json::from_str(&text).ok()?;
+    value["completedAt"].as_str().map(str::to_owned)
 }
 
 fn launcher_exit(paths: &RunPaths) -> Option<Option<i64>> {
