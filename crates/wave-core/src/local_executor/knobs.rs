@@ -292,7 +292,13 @@ mod tests {
         let names: Vec<&str> = KNOBS.iter().map(|k| k.name).collect();
         assert_eq!(
             names,
-            [DELAY_MS_VAR, EXIT_CODE_VAR, FAIL_AGENTS_VAR, COUNT_FILE_VAR]
+            [
+                DELAY_MS_VAR,
+                EXIT_CODE_VAR,
+                FAIL_AGENTS_VAR,
+                COUNT_FILE_VAR,
+                PROBE_DIR_VAR
+            ]
         );
     }
 }
