@@ -18,11 +18,9 @@
 //! every atomic rename or append; a 1 s re-read is the fallback where inotify is missing or
 //! watches an ancestor.
 
-use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use wave_core::ids::WaveNumber;
 use wave_core::paths::{LanePaths, RunVariant};
@@ -297,19 +295,7 @@ impl Watch {
 
     /// Sleeps until a watched event arrives or `max` passes.
     fn pause(&self, max: Duration) {
-        match &self.inotify {
-            Some(inotify) => {
-                let ms = u16::try_from(max.as_millis()).unwrap_or(u16::MAX);
-                let mut fds = [PollFd::new(inotify.as_fd(), PollFlags::POLLIN)];
-                let _ = poll(&mut fds, PollTimeout::from(ms));
-                while let Ok(events) = inotify.read_events() {
-                    if events.is_empty() {
-                        break;
-                    }
-                }
-            }
-            None => std::thread::sleep(max),
-        }
+        crate::supervisor::observe::pause(self.inotify.as_ref(), max);
     }
 }
 

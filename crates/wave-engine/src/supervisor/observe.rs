@@ -251,8 +251,9 @@ fn watcher(targets: &[(&Path, AddWatchFlags)]) -> Option<Inotify> {
     Some(inotify)
 }
 
-/// Sleeps until the watcher fires or `max` passes (plain sleep without a watcher).
-fn pause(watch: Option<&Inotify>, max: Duration) {
+/// Sleeps until the watcher fires or `max` passes (plain sleep without a watcher), draining the
+/// events it read. Shared by the readers here and `wave k8s wait-wave`.
+pub(crate) fn pause(watch: Option<&Inotify>, max: Duration) {
     match watch {
         Some(inotify) => {
             let ms = u16::try_from(max.as_millis()).unwrap_or(u16::MAX);
