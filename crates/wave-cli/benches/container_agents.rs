@@ -6,6 +6,8 @@
 //! needs a Docker engine, `bash-static` and `busybox-static`. Agents are held open 300 ms; the
 //! critical path of agent time is 4 × 300 ms, and *overhead* is the wall time beyond it.
 
+#[path = "support/sizes.rs"]
+mod sizes;
 #[path = "support/wide.rs"]
 mod wide;
 
@@ -77,13 +79,7 @@ fn floor(image: &str, n: usize) -> Duration {
 
 fn main() {
     let wave = env!("CARGO_BIN_EXE_wave");
-    let args: Vec<String> = std::env::args().collect();
-    let sizes: Vec<usize> = args
-        .iter()
-        .position(|a| a == "--sizes")
-        .and_then(|i| args.get(i + 1))
-        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_else(|| vec![1, 10, 50]);
+    let sizes = sizes::sizes(&[1, 10, 50]);
     let image = format!("wave-bench-agents:{}", std::process::id());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),

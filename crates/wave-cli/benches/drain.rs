@@ -6,6 +6,8 @@
 //! the floor is SIGTERM to N `sleep` processes and waiting for them. Figures go to
 //! docs/benchmarks.md.
 
+#[path = "support/sizes.rs"]
+mod sizes;
 #[path = "support/wide.rs"]
 mod wide;
 
@@ -78,13 +80,7 @@ fn sample(wave: &str, n: usize) -> (Duration, Duration, i32) {
 
 fn main() {
     let wave = env!("CARGO_BIN_EXE_wave");
-    let args: Vec<String> = std::env::args().collect();
-    let sizes: Vec<usize> = args
-        .iter()
-        .position(|a| a == "--sizes")
-        .and_then(|i| args.get(i + 1))
-        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_else(|| vec![1, 10, 50]);
+    let sizes = sizes::sizes(&[1, 10, 50]);
     for n in sizes {
         let mut drains = Vec::new();
         let mut floors = Vec::new();

@@ -13,6 +13,8 @@
 use std::path::Path;
 #[path = "support/rusage.rs"]
 mod rusage;
+#[path = "support/sizes.rs"]
+mod sizes;
 #[path = "support/wide.rs"]
 mod wide;
 
@@ -150,12 +152,7 @@ fn main() {
     if !args.iter().any(|a| a == "--bench") {
         return; // `cargo test --benches` builds this; only `cargo bench` runs it.
     }
-    let sizes: Vec<usize> = args
-        .iter()
-        .position(|a| a == "--sizes")
-        .and_then(|i| args.get(i + 1))
-        .map(|s| s.split(',').filter_map(|n| n.parse().ok()).collect())
-        .unwrap_or_else(|| vec![1, 10, 50, 200]);
+    let sizes = sizes::sizes(&[1, 10, 50, 200]);
     for n in sizes {
         run_size(wave, n);
     }
